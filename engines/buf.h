@@ -1,0 +1,41 @@
+/* buf.h - a growable byte buffer with a read offset, shared by the HTTP layer and drivers. */
+#ifndef RS_BUF_H
+#define RS_BUF_H
+
+#include <stddef.h>
+#include <string.h>
+
+/*
+ * Bytes live in data[off .. off+len). Appends go at the end; consumers drop
+ * bytes from the front by advancing off (no memmove per request); the live
+ * bytes are compacted to the front only when room is needed. A buffer that
+ * grew for one large message shrinks back with rs_buf_shrink.
+ */
+struct rs_buf {
+	char *data;
+	size_t off;
+	size_t len;
+	size_t cap;
+};
+
+/* Make room for at least extra more bytes after the live ones. 0 or -ENOMEM. */
+int rs_buf_reserve(struct rs_buf *b, size_t extra);
+/* Append n bytes. 0 or -ENOMEM. */
+int rs_buf_append(struct rs_buf *b, const void *p, size_t n);
+/* Append a NUL-terminated string. 0 or -ENOMEM. */
+int rs_buf_puts(struct rs_buf *b, const char *s);
+/* Append printf-style. 0 or -ENOMEM. */
+int rs_buf_printf(struct rs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Drop n bytes from the front. */
+void rs_buf_consume(struct rs_buf *b, size_t n);
+/* Release memory above keep bytes of capacity when the live data fits. */
+void rs_buf_shrink(struct rs_buf *b, size_t keep);
+void rs_buf_free(struct rs_buf *b);
+
+static inline char *rs_buf_head(const struct rs_buf *b) { return b->data + b->off; }
+/* Where the next append goes; valid after rs_buf_reserve. */
+static inline char *rs_buf_tail(const struct rs_buf *b) { return b->data + b->off + b->len; }
+static inline size_t rs_buf_room(const struct rs_buf *b) { return b->cap - b->off - b->len; }
+static inline void rs_buf_clear(struct rs_buf *b) { b->off = 0; b->len = 0; }
+
+#endif

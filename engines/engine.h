@@ -1,0 +1,164 @@
+/* engine.h - the contract every reactor engine implements: one ops table per engine. */
+#ifndef RS_ENGINE_H
+#define RS_ENGINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "http.h"
+
+struct rs_fiber;
+struct rs_fiber_pool;
+struct rs_engine_ops;
+
+/* Capability bits: shared code asks these, never the engine's name. */
+enum {
+	RS_CAP_COMPLETION = 1u << 0, /* sock_send/sock_recv are completion-based (data moved by the kernel) */
+	RS_CAP_READINESS = 1u << 1,  /* sock_wait works (poll-style readiness, e.g. for libpq) */
+	RS_CAP_OFFLOAD = 1u << 2,    /* offload() runs blocking work on a worker pool */
+};
+
+/* Everything a reactor needs to start; filled by server.c from the flags. */
+struct rs_reactor_cfg {
+	int index;                 /* 0 .. nreactors-1 */
+	int cpu;                   /* CPU to pin to, -1 for none */
+	uint16_t port;             /* TCP port of the SO_REUSEPORT listener */
+	unsigned max_conns;        /* connections per reactor; the engine sizes its rings for this */
+	size_t fiber_stack;        /* bytes, 0 = build default */
+	struct rs_http_limits http;
+	const char *engine_opts;   /* engine-specific, e.g. "multishot,bufring" for --uring-no */
+};
+
+/*
+ * The engine-independent part of a reactor. Engines embed it as the first
+ * member of their own reactor struct. One reactor = one thread; every field
+ * is only touched on that thread except `stopping`.
+ */
+struct rs_reactor {
+	const struct rs_engine_ops *ops;
+	struct rs_reactor_cfg cfg;
+	struct rs_fiber_pool *fibers;
+	void *pg;                  /* the reactor's Postgres pool (drivers/pool.c), NULL without a DB */
+	unsigned nconns;           /* connections currently open */
+	atomic_bool stopping;      /* set by reactor_stop from any thread */
+	uint64_t requests;         /* HTTP requests answered */
+};
+
+/*
+ * The engine-independent part of an accepted connection. Engines embed it as
+ * the first member of their connection struct and run rs_conn_serve() in a
+ * fiber per connection; they close the socket when it returns.
+ */
+struct rs_conn {
+	struct rs_reactor *reactor;
+	int fd;
+	struct rs_buf in;          /* bytes received, not yet parsed */
+	struct rs_buf out;         /* responses not yet sent */
+	struct rs_http_parser parser;
+};
+
+struct rs_engine_ops {
+	const char *name;
+	const char *summary;
+	unsigned caps;
+
+	/*
+	 * Can this engine run on this machine? Main thread, before any reactor.
+	 * Returns 0, or a negative errno with *why set to a static explanation
+	 * (e.g. "io_uring_setup: Operation not permitted").
+	 */
+	int (*probe)(const char **why);
+
+	/*
+	 * Create a reactor: its ring or epoll set, its SO_REUSEPORT listener,
+	 * its fiber pool. Called ON the reactor's own thread (an io_uring with
+	 * SINGLE_ISSUER belongs to the thread that made it), after pinning.
+	 * Fills *out; returns 0 or a negative errno (nothing left allocated).
+	 */
+	int (*reactor_create)(const struct rs_reactor_cfg *cfg, struct rs_reactor **out);
+
+	/*
+	 * Run the event loop on the calling (reactor) thread. Returns 0 once
+	 * stop was requested and every connection has finished its in-flight
+	 * requests and closed; a negative errno on a fatal loop error.
+	 */
+	int (*reactor_run)(struct rs_reactor *r);
+
+	/*
+	 * Ask the reactor to stop accepting, finish in-flight requests and return
+	 * from reactor_run. Any thread; async-signal-safe (an atomic store and a
+	 * write to an eventfd at most).
+	 */
+	void (*reactor_stop)(struct rs_reactor *r);
+
+	/* Free everything. Reactor thread, after reactor_run returned. */
+	void (*reactor_destroy)(struct rs_reactor *r);
+
+	/* ---- connection side: called from the connection's fiber only ---- */
+
+	/*
+	 * Append at least one received byte to c->in, suspending the fiber until
+	 * data arrives. Returns the number of bytes appended, 0 on orderly EOF,
+	 * or a negative errno (-ECONNRESET, -ESHUTDOWN when the reactor stops
+	 * while the connection is idle, -ENOMEM).
+	 */
+	ssize_t (*conn_read)(struct rs_conn *c);
+
+	/*
+	 * Send all of c->out (one send when the socket takes it, short sends
+	 * resubmitted), suspending until done, then clear c->out. Returns 0 or a
+	 * negative errno.
+	 */
+	int (*conn_flush)(struct rs_conn *c);
+
+	/* ---- client sockets, for drivers: called from a fiber on r's thread ---- */
+
+	/*
+	 * Create a non-blocking stream socket for sa's family and connect it,
+	 * suspending the fiber until connected. Fills *fd_out; returns 0 or a
+	 * negative errno (the socket is closed on failure).
+	 */
+	int (*sock_connect)(struct rs_reactor *r, const struct sockaddr *sa, socklen_t len, int *fd_out);
+
+	/* Completion style (RS_CAP_COMPLETION): send all len bytes / receive
+	 * 1..len bytes, suspending the fiber. Return bytes, 0 on EOF (recv), or
+	 * a negative errno. NULL when the engine lacks the capability. */
+	ssize_t (*sock_send)(struct rs_reactor *r, int fd, const void *buf, size_t len);
+	ssize_t (*sock_recv)(struct rs_reactor *r, int fd, void *buf, size_t len);
+
+	/* Readiness style (RS_CAP_READINESS): suspend until fd is readable
+	 * and/or writable (POLLIN/POLLOUT bits) or timeout_ms passes (-1: no
+	 * timeout). Returns the ready bits, 0 on timeout, or a negative errno.
+	 * NULL when the engine lacks the capability. */
+	int (*sock_wait)(struct rs_reactor *r, int fd, int events, int timeout_ms);
+
+	/* Close a client socket, cancelling anything pending on it. */
+	void (*sock_close)(struct rs_reactor *r, int fd);
+
+	/* ---- time and offload: from a fiber on r's thread ---- */
+
+	/* Suspend the fiber for ms milliseconds. 0 or a negative errno. */
+	int (*sleep_ms)(struct rs_reactor *r, int ms);
+
+	/* RS_CAP_OFFLOAD: run fn(arg) on a worker thread, resume the fiber on r's
+	 * thread when it returns. 0 or a negative errno. NULL otherwise. */
+	int (*offload)(struct rs_reactor *r, void (*fn)(void *arg), void *arg);
+};
+
+/* The per-connection fiber body, shared by every engine (engines/conn.c):
+ * read, parse every complete request, answer them all, flush once, repeat. */
+void rs_conn_serve(struct rs_conn *c);
+
+/* Registry (engines/registry.c). */
+const struct rs_engine_ops *rs_engine_find(const char *name);
+/* NULL-terminated list of every engine compiled in. */
+const struct rs_engine_ops *const *rs_engine_list(void);
+/* "uring, epoll, ..." for error messages. */
+void rs_engine_names(char *buf, size_t size);
+
+#endif

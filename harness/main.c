@@ -1,0 +1,65 @@
+/* main.c - build/harness: the ringside command line (serve, engines, pg, bench-fiber, ...). */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "engine.h"
+#include "pgctl.h"
+#include "rs_config.h"
+#include "server.h"
+
+static int cmd_engines(int argc, char **argv)
+{
+	const struct rs_engine_ops *const *list = rs_engine_list();
+	printf("%-14s %-5s %s\n", "ENGINE", "RUNS", "WHAT");
+	for (size_t i = 0; list[i]; i++) {
+		const char *why = NULL;
+		int err = list[i]->probe(&why);
+		printf("%-14s %-5s %s%s%s\n", list[i]->name, err ? "no" : "yes", list[i]->summary,
+		       err ? " -- cannot run here: " : "", err ? why : "");
+	}
+	return 0;
+}
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "serve", rs_server_main, "run a server in the foreground: --engine --cores --port [--cpus]" },
+	{ "engines", cmd_engines, "list the engines built in and whether each can run here" },
+	{ "pg", rs_pgctl_main, "the private PostgreSQL: start|stop|restart|status|url|psql" },
+	{ "bench-fiber", rs_bench_fiber_main, "fiber switch cost against swapcontext" },
+	{ "help", cmd_help, "this text" },
+	{ NULL, NULL, NULL },
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	printf("ringside %s - what does it cost an HTTP server to talk to PostgreSQL?\n\n"
+	       "usage: ./ringside COMMAND [--flag=value ...]\n"
+	       "       ./ringside test [meson test args]\n\n"
+	       "commands:\n", RS_VERSION);
+	for (const struct command *c = commands; c->name; c++)
+		printf("  %-12s %s\n", c->name, c->help);
+	printf("\n`./ringside COMMAND --help` lists a command's flags.\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc, argv);
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->fn(argc - 1, argv + 1);
+	fprintf(stderr, "ringside: unknown command '%s'; commands:", argv[1]);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(stderr, " %s", c->name);
+	fprintf(stderr, "\n");
+	return 2;
+}

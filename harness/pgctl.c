@@ -1,0 +1,1 @@
+/* placeholder */ typedef int rs_placeholder_pgctl;

@@ -1,0 +1,39 @@
+/* client.h - a tiny blocking HTTP test client and server launcher for the conformance tests. */
+#ifndef RS_TEST_CLIENT_H
+#define RS_TEST_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct resp {
+	int status;
+	char headers[2048];
+	char body[4096];
+	size_t body_len;
+	bool conn_close;
+};
+
+/* Fail the test with a message (exit 1). */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+#define CHECK(cond, ...) do { if (!(cond)) die(__VA_ARGS__); } while (0)
+
+/* A TCP port nobody listens on right now. */
+int free_port(void);
+/* Start `server --engine=E --port=P extra...` and wait until it accepts. */
+pid_t server_start(const char *server, const char *engine, int port, const char *const *extra);
+/* SIGTERM it and return its exit status (-1 when killed by a signal or a 10 s timeout). */
+int server_stop(pid_t pid);
+
+int tcp_connect(int port);
+void send_all(int fd, const void *buf, size_t len);
+/* Read one response (buffered per fd in *pending). Returns 0, or -1 on EOF/error before a full one. */
+int read_response(int fd, char *pending, size_t *pending_len, size_t cap, struct resp *r);
+/* Connect, send one request, read one response, close. */
+int one_request(int port, const char *req, struct resp *r);
+/* true when the peer closed (read returns 0 or ECONNRESET) within timeout_ms. */
+bool peer_closed(int fd, int timeout_ms);
+/* Header lookup in r->headers (case-insensitive name); copies the value. */
+bool resp_header(const struct resp *r, const char *name, char *val, size_t size);
+
+#endif
