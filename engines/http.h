@@ -44,9 +44,10 @@ struct rs_http_request {
 };
 
 /* Incremental parse state of one connection. Zero it before the first call
- * and after each complete request. It only remembers how far the header
- * terminator search got, so a request dribbled one byte at a time costs
- * O(n), not O(n^2). */
+ * (rs_http_parse zeroes it again after each complete request). It remembers
+ * how far the header terminator search got, or, once the head is parsed, the
+ * whole request length while the body arrives, so a request dribbled one
+ * byte at a time costs O(n), not O(n^2). */
 struct rs_http_parser {
 	size_t scanned;
 };

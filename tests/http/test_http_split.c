@@ -58,14 +58,22 @@ static const struct split_case cases[] = {
 };
 
 /* An exact-size heap copy, so a read past len trips the address sanitizer. */
-static char *copy(const char *s, size_t n)
+/* Tests have nothing to fall back on: no memory is a failed run. */
+static void *xmalloc(size_t n)
 {
-	char *p = malloc(n ? n : 1);
+	void *p = malloc(n ? n : 1);
 
 	if (!p) {
 		perror("malloc");
 		exit(1);
 	}
+	return p;
+}
+
+static char *copy(const char *s, size_t n)
+{
+	char *p = xmalloc(n);
+
 	memcpy(p, s, n);
 	return p;
 }
