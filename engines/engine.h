@@ -154,11 +154,27 @@ struct rs_engine_ops {
  * read, parse every complete request, answer them all, flush once, repeat. */
 void rs_conn_serve(struct rs_conn *c);
 
+/*
+ * A preset is what --engine=NAME means: a reactor and a Postgres driver
+ * (DESIGN.md, "Engine presets"). Registry in engines/registry.c.
+ */
+struct rs_pg_ops;
+struct rs_preset {
+	const char *name;
+	const char *summary;
+	const struct rs_engine_ops *engine;
+	const struct rs_pg_ops *driver;
+};
+
+const struct rs_preset *rs_preset_find(const char *name);
+/* NULL-terminated list of every preset compiled in. */
+const struct rs_preset *const *rs_preset_list(void);
+
 /* Registry (engines/registry.c). */
 const struct rs_engine_ops *rs_engine_find(const char *name);
 /* NULL-terminated list of every engine compiled in. */
 const struct rs_engine_ops *const *rs_engine_list(void);
-/* "uring, epoll, ..." for error messages. */
+/* The preset names, "uring, epoll, ...", for error messages. */
 void rs_engine_names(char *buf, size_t size);
 
 #endif

@@ -24,7 +24,6 @@
 #endif
 
 #define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 #define HIDDEN __attribute__((visibility("hidden")))
 
 /*
@@ -36,7 +35,7 @@
 struct rs_fiber {
 	void *sp;			/* saved rsp while suspended */
 	void *caller_sp;		/* resumer's saved rsp while running */
-	bool finished;			/* fn returned; resume recycles it */
+	struct rs_fiber *prev;		/* fiber_current before the resume */
 	rs_fiber_fn fn;
 	void *arg;
 	void *data;
@@ -69,7 +68,7 @@ struct rs_fiber_pool {
 struct fiber_frame {
 	uint32_t mxcsr;
 	uint16_t fpucw;
-	uint16_t unused;
+	uint16_t zero;
 	uint64_t r15, r14, r13, r12, rbx, rbp;
 	void (*ret)(void);
 	uint64_t stack_end[2];	/* keeps rsp 16-aligned after ret; zero */
@@ -78,7 +77,7 @@ _Static_assert(sizeof(struct fiber_frame) == 80, "frame layout is fixed by the .
 _Static_assert(sizeof(struct rs_fiber) % 16 == 0, "stack top must stay 16-aligned");
 
 /* In fiber_x86_64.S. */
-HIDDEN void rs_fiber_switch(void **save_sp, void *to_sp);
+HIDDEN bool rs_fiber_switch(void **save_sp, void *to_sp, bool value);
 HIDDEN void rs_fiber_trampoline(void);
 /* Called by rs_fiber_trampoline only. */
 HIDDEN __attribute__((noreturn)) void rs_fiber_entry(struct rs_fiber *f);
@@ -226,7 +225,6 @@ int rs_fiber_create(struct rs_fiber_pool *pool, rs_fiber_fn fn, void *arg,
 	f->fn = fn;
 	f->arg = arg;
 	f->data = NULL;
-	f->finished = false;
 	f->next_free = NULL;
 	fiber_prepare(f);
 	*out = f;
@@ -242,25 +240,30 @@ static void fiber_recycle(struct rs_fiber *f)
 	pool->n_idle++;
 }
 
+/*
+ * The side that switches away does all the bookkeeping (fiber_current, and
+ * recycling a finished fiber) before switching, and tells the other side
+ * through the switch's value whether the fiber is still alive. Without ASan
+ * both rs_fiber_resume and rs_fiber_yield then end in a tail call: nothing
+ * runs after a switch but the ret to whoever called them.
+ */
 bool rs_fiber_resume(struct rs_fiber *f)
 {
-	/* Remembering the previous fiber costs nothing and keeps
-	 * rs_fiber_current right should anyone nest resumes after all. */
-	struct rs_fiber *prev = fiber_current;
 #ifdef RS_FIBER_ASAN
 	void *fake_stack;
+	bool alive;
 
-	asan_start(&fake_stack, fiber_stack_bottom(f), f->pool->stack_size);
-#endif
+	f->prev = fiber_current;
 	fiber_current = f;
-	rs_fiber_switch(&f->caller_sp, f->sp);
-	fiber_current = prev;
+	asan_start(&fake_stack, fiber_stack_bottom(f), f->pool->stack_size);
+	alive = rs_fiber_switch(&f->caller_sp, f->sp, false);
 	asan_finish(fake_stack, NULL, NULL);
-
-	if (likely(!f->finished))
-		return true;
-	fiber_recycle(f);
-	return false;
+	return alive;
+#else
+	f->prev = fiber_current;
+	fiber_current = f;
+	return rs_fiber_switch(&f->caller_sp, f->sp, false);
+#endif
 }
 
 void rs_fiber_yield(void)
@@ -268,8 +271,9 @@ void rs_fiber_yield(void)
 	struct rs_fiber *f = fiber_current;
 
 	assert(f);
+	fiber_current = f->prev;
 	asan_start(&f->fake_stack, f->caller_bottom, f->caller_size);
-	rs_fiber_switch(&f->sp, f->caller_sp);
+	rs_fiber_switch(&f->sp, f->caller_sp, true);
 	asan_finish(f->fake_stack, &f->caller_bottom, &f->caller_size);
 }
 
@@ -278,10 +282,13 @@ void rs_fiber_entry(struct rs_fiber *f)
 	/* First time on this stack: no fake stack to restore yet. */
 	asan_finish(NULL, &f->caller_bottom, &f->caller_size);
 	f->fn(f->arg);
-	f->finished = true;
-	/* Leaving for good: NULL tells ASan to destroy our fake stack. */
+	fiber_current = f->prev;
+	/* Recycled while still running on it: safe, as nothing can take it
+	 * from the free list before the switch below leaves it for good. */
+	fiber_recycle(f);
+	/* NULL tells ASan to destroy our fake stack. */
 	asan_start(NULL, f->caller_bottom, f->caller_size);
-	rs_fiber_switch(&f->sp, f->caller_sp);
+	rs_fiber_switch(&f->sp, f->caller_sp, false);
 	__builtin_unreachable();
 }
 

@@ -13,6 +13,8 @@
 
 #include "engine.h"
 #include "opts.h"
+#include "pg.h"
+#include "pool.h"
 #include "rs_config.h"
 #include "server.h"
 
@@ -27,6 +29,9 @@ struct reactor_slot {
 };
 
 static const struct rs_engine_ops *g_ops;
+static const struct rs_preset *g_preset;
+static struct rs_pg_conninfo g_ci;
+static struct rs_pg_pool_cfg g_pool_cfg; /* .ops NULL: no database */
 static struct reactor_slot g_slots[MAX_REACTORS];
 static int g_nslots;
 static _Atomic(struct rs_reactor *) g_live[MAX_REACTORS];
@@ -74,12 +79,21 @@ static void *reactor_thread(void *arg)
 	if (s->err) {
 		fprintf(stderr, "ringside: reactor %d (%s): %s\n", s->index, g_ops->name, strerror(-s->err));
 		atomic_fetch_add(&g_failed, 1);
-	} else {
-		atomic_store(&g_live[s->index], s->reactor);
+	} else if (g_pool_cfg.ops) {
+		struct rs_pg_pool *pool;
+		s->err = rs_pg_pool_create(s->reactor, &g_pool_cfg, &pool);
+		if (s->err) {
+			fprintf(stderr, "ringside: reactor %d: pool: %s\n", s->index, strerror(-s->err));
+			atomic_fetch_add(&g_failed, 1);
+		} else {
+			s->reactor->pg = pool;
+		}
 	}
+	if (!s->err)
+		atomic_store(&g_live[s->index], s->reactor);
 	/* Everyone is set up (or failed) before anyone serves. */
 	pthread_barrier_wait(&g_ready);
-	if (s->err)
+	if (s->err && !s->reactor)
 		return NULL;
 	if (atomic_load(&g_failed) || atomic_load(&g_stop))
 		g_ops->reactor_stop(s->reactor);
@@ -89,6 +103,7 @@ static void *reactor_thread(void *arg)
 		s->err = err;
 	}
 	atomic_store(&g_live[s->index], NULL);
+	rs_pg_pool_destroy(s->reactor->pg);
 	g_ops->reactor_destroy(s->reactor);
 	s->reactor = NULL;
 	return NULL;
@@ -157,7 +172,41 @@ struct serve_flags {
 	long cores, port, max_conns, fiber_stack_kb, header_bytes, headers, body_bytes;
 	const char *cpus;
 	const char *uring_no;
+	const char *pg, *pg_mode;
+	long pool, rent_timeout_ms;
+	bool pg_nodelay;
 };
+
+/* The database side: parse and resolve the URL once, here, not in reactors. */
+static int setup_pg(const struct serve_flags *f)
+{
+	const char *url = f->pg ? f->pg : getenv("RINGSIDE_PG_URL");
+	if (!url || !*url) {
+		fprintf(stderr, "ringside: no --pg=URL: the SQL workloads will answer 503\n");
+		return 0;
+	}
+	int err = rs_pg_conninfo_parse(url, &g_ci);
+	if (!err)
+		err = rs_pg_conninfo_resolve(&g_ci);
+	if (err) {
+		fprintf(stderr, "ringside: --pg: cannot use this URL: %s\n", strerror(-err));
+		return err;
+	}
+	g_ci.tcp_nodelay = f->pg_nodelay;
+	g_pool_cfg = (struct rs_pg_pool_cfg){
+		.ops = g_preset->driver,
+		.ci = &g_ci,
+		.size = (int)f->pool,
+		.shared = !strcmp(f->pg_mode, "shared"),
+		.rent_timeout_ms = (int)f->rent_timeout_ms,
+	};
+	if (g_pool_cfg.shared && !(g_preset->driver->caps & RS_PG_CAP_PIPELINE)) {
+		fprintf(stderr, "ringside: driver %s cannot pipeline: --pg-mode=shared is not available\n",
+			g_preset->driver->name);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static int serve(const struct serve_flags *f)
 {
@@ -166,9 +215,10 @@ static int serve(const struct serve_flags *f)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int ncpus = 0;
 
-	g_ops = rs_engine_find(f->engine);
-	if (!g_ops)
+	g_preset = rs_preset_find(f->engine);
+	if (!g_preset)
 		return unknown_engine(f->engine);
+	g_ops = g_preset->engine;
 	int err = g_ops->probe(&why);
 	if (err) {
 		fprintf(stderr, "ringside: engine %s cannot run here: %s (%s)\n", g_ops->name, why, strerror(-err));
@@ -181,6 +231,8 @@ static int serve(const struct serve_flags *f)
 			return 2;
 		}
 	}
+	if (setup_pg(f))
+		return 2;
 	if (f->cores > ncpu)
 		fprintf(stderr, "ringside: warning: --cores=%ld but this machine has %ld CPUs: oversubscribed, "
 				"reactors share CPUs\n", f->cores, ncpu);
@@ -238,6 +290,10 @@ int rs_server_main(int argc, char **argv)
 		.header_bytes = (long)rs_http_default_limits.max_header_bytes,
 		.headers = (long)rs_http_default_limits.max_headers,
 		.body_bytes = (long)rs_http_default_limits.max_body_bytes,
+		.pg_mode = "exclusive",
+		.pool = 8,
+		.rent_timeout_ms = 5000,
+		.pg_nodelay = true,
 	};
 	const struct rs_opt opts[] = {
 		{ "engine", RS_OPT_STR, &f.engine, .help = "engine preset (see `harness engines`)" },
@@ -250,6 +306,13 @@ int rs_server_main(int argc, char **argv)
 		{ "max-headers", RS_OPT_INT, &f.headers, 1, RS_HTTP_MAX_HEADERS_CAP, .help = "header count limit (431)" },
 		{ "max-body-bytes", RS_OPT_INT, &f.body_bytes, 0, 1L << 30, .help = "request body limit (413)" },
 		{ "uring-no", RS_OPT_STR, &f.uring_no, .help = "uring: switch off multishot,bufring,defer" },
+		{ "pg", RS_OPT_STR, &f.pg, .help = "PostgreSQL URL (default: $RINGSIDE_PG_URL)" },
+		{ "pool", RS_OPT_INT, &f.pool, 1, 1024, .help = "Postgres connections per reactor" },
+		{ "pg-mode", RS_OPT_CHOICE, &f.pg_mode, .choices = "exclusive,shared",
+		  .help = "one query per connection, or pipelined" },
+		{ "pg-nodelay", RS_OPT_BOOL, &f.pg_nodelay, .help = "TCP_NODELAY on Postgres sockets" },
+		{ "rent-timeout-ms", RS_OPT_INT, &f.rent_timeout_ms, 1, 600000,
+		  .help = "wait for a pool connection before 503" },
 		{ NULL },
 	};
 	int err = rs_opts_parse("ringside serve", opts, argc, argv, 1, NULL);

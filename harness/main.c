@@ -1,5 +1,7 @@
 /* main.c - build/harness: the ringside command line (serve, engines, pg, bench-fiber, ...). */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
@@ -21,6 +23,46 @@ static int cmd_engines(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * `serve` without --pg uses the project's own PostgreSQL (started if need
+ * be); --no-pg serves without a database.
+ */
+static int cmd_serve(int argc, char **argv)
+{
+	static char url[512], flag[600];
+	char *args[64];
+	int n = 0;
+	bool have_pg = getenv("RINGSIDE_PG_URL") != NULL, no_pg = false, help = false;
+
+	if (argc > 60) {
+		fprintf(stderr, "ringside serve: too many arguments\n");
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!strncmp(argv[i], "--pg=", 5) || !strcmp(argv[i], "--pg"))
+			have_pg = true;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			help = true;
+		if (!strcmp(argv[i], "--no-pg")) {
+			no_pg = true;
+			continue;
+		}
+		args[n++] = argv[i];
+	}
+	if (!have_pg && !no_pg && !help) {
+		int err = rs_pgctl_ensure_started(url, sizeof(url));
+		if (err) {
+			fprintf(stderr, "ringside: cannot start the private PostgreSQL (%s); "
+					"use --pg=URL or --no-pg\n", strerror(-err));
+			return 1;
+		}
+		snprintf(flag, sizeof(flag), "--pg=%s", url);
+		args[n++] = flag;
+	}
+	args[n] = NULL;
+	return rs_server_main(n, args);
+}
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -30,7 +72,7 @@ struct command {
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{ "serve", rs_server_main, "run a server in the foreground: --engine --cores --port [--cpus]" },
+	{ "serve", cmd_serve, "run a server in the foreground: --engine --cores --port [--cpus] [--pg=URL|--no-pg]" },
 	{ "engines", cmd_engines, "list the engines built in and whether each can run here" },
 	{ "pg", rs_pgctl_main, "the private PostgreSQL: start|stop|restart|status|url|psql" },
 	{ "bench-fiber", rs_bench_fiber_main, "fiber switch cost against swapcontext" },

@@ -1,5 +1,6 @@
 /* pgctl.c - ringside's private PostgreSQL cluster: initdb, start, stop, status, URLs. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -72,8 +73,7 @@ struct pm_info {
 
 enum {
 	RUN_NO_OUT = 1 << 0,	/* the tool's stdout to /dev/null (else to our stderr) */
-	RUN_NO_ERR = 1 << 1,	/* the tool's stderr to /dev/null */
-	RUN_SELF = 1 << 2,	/* keep our identity even as root (external server) */
+	RUN_SELF = 1 << 1,	/* keep our identity and environment (external server) */
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -171,7 +171,10 @@ static void become_pg(const struct pgctl *pc)
 	setenv("HOME", pc->pg_home, 1);
 }
 
-/* Our caller's PG* variables must not redirect the tools to another server. */
+/*
+ * Our caller's PG* variables must not redirect the tools to another server
+ * (they stay for --pg=URL: PGPASSWORD may be how it logs in).
+ */
 static void clean_env(void)
 {
 	static const char *const vars[] = {
@@ -194,7 +197,8 @@ exec_tool(const struct pgctl *pc, const char *const argv[], int flags)
 	/* a blocked signal mask would be inherited by the postmaster */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	clean_env();
+	if (!(flags & RUN_SELF))
+		clean_env();
 	if (pc->as_pg && !(flags & RUN_SELF))
 		become_pg(pc);
 	execv(argv[0], (char *const *)argv);
@@ -213,8 +217,6 @@ child_exec(const struct pgctl *pc, const char *const argv[], int in_fd,
 		dup2(out_fd, 1);
 	else
 		dup2(flags & RUN_NO_OUT ? null : 2, 1);
-	if (flags & RUN_NO_ERR)
-		dup2(null, 2);
 	/* the harness's sockets must not leak into a long-lived postmaster */
 	close_range(3, ~0U, 0);
 	if (chdir("/"))
@@ -325,14 +327,15 @@ static int tool_path(const struct pgctl *pc, const char *tool, char *out, size_t
 static int find_bindir(struct pgctl *pc)
 {
 	const char *env = getenv("RINGSIDE_PG_BINDIR");
+	char initdb[PATH_MAX];
 	long best = -1, v;
 	glob_t g;
 	char *end;
 	int r = -ENOENT;
 
-	if (env && *env)
-		return strf(pc->bin, sizeof(pc->bin), "%s", env);
-	if (glob("/usr/lib/postgresql/*/bin/initdb", 0, NULL, &g) == 0) {
+	if (env && *env) {
+		r = strf(pc->bin, sizeof(pc->bin), "%s", env);
+	} else if (glob("/usr/lib/postgresql/*/bin/initdb", 0, NULL, &g) == 0) {
 		for (size_t i = 0; i < g.gl_pathc; i++) {
 			v = strtol(g.gl_pathv[i] + strlen("/usr/lib/postgresql/"), &end, 10);
 			if (v <= best || strcmp(end, "/bin/initdb"))
@@ -342,11 +345,16 @@ static int find_bindir(struct pgctl *pc)
 		}
 		globfree(&g);
 	}
-	if (r == -ENOENT)
-		say("initdb not found in /usr/lib/postgresql/*/bin: install the Debian "
-		    "package postgresql (apt-get install postgresql), or set "
-		    "RINGSIDE_PG_BINDIR\n");
-	return r;
+	if (!r && (strf(initdb, sizeof(initdb), "%s/initdb", pc->bin) ||
+		   access(initdb, X_OK)))
+		r = -ENOENT;
+	if (r != -ENOENT)
+		return r;
+	say("no initdb in %s: install the Debian package postgresql "
+	    "(apt-get install postgresql), or point RINGSIDE_PG_BINDIR at "
+	    "PostgreSQL's bin directory\n",
+	    env && *env ? env : "/usr/lib/postgresql/*/bin");
+	return -ENOPKG;
 }
 
 static int find_account(struct pgctl *pc)
@@ -360,7 +368,7 @@ static int find_account(struct pgctl *pc)
 	if (!pw) {
 		say("running as root needs the '%s' system account (the Debian "
 		    "package postgresql creates it)\n", PG_ACCOUNT);
-		return -ENOENT;
+		return -ENOPKG;
 	}
 	pc->pg_uid = pw->pw_uid;
 	pc->pg_gid = pw->pw_gid;
@@ -428,6 +436,7 @@ static int follow_link(struct pgctl *pc, bool create)
 
 	if (realpath(pc->want, pc->dir))
 		return 0;
+	strcpy(pc->dir, pc->want);
 	n = readlink(pc->want, target, sizeof(target) - 1);
 	if (n < 0)
 		return -errno;
@@ -665,16 +674,74 @@ static int pm_settle(const struct pgctl *pc, struct pm_info *pm)
 	return -ETIMEDOUT;
 }
 
+/*
+ * The postmaster is gone: so is its claim on postmaster.pid and on the
+ * socket lock files. The server would clear them itself, but not while
+ * their pid still exists (a zombie that init has not reaped yet).
+ */
 static int pm_remove_stale(const struct pgctl *pc)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], buf[64];
+	glob_t g;
 	int r;
 
 	r = strf(path, sizeof(path), "%s/postmaster.pid", pc->data);
 	if (r)
 		return r;
 	say("removing stale %s (its process is not our postmaster)\n", path);
-	return unlink(path) && errno != ENOENT ? -errno : 0;
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	r = strf(path, sizeof(path), "%s/.s.PGSQL.*.lock", pc->run);
+	if (r || glob(path, 0, NULL, &g))
+		return r;
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		if (read_text(g.gl_pathv[i], buf, sizeof(buf)) == 0 &&
+		    !pm_is_ours(pc, (pid_t)atoi(buf)))
+			unlink(g.gl_pathv[i]);
+	globfree(&g);
+	return 0;
+}
+
+/* postgres processes working in our data directory: orphans of a killed postmaster. */
+static int pm_orphans(const struct pgctl *pc, int sig)
+{
+	char path[64], cwd[PATH_MAX], real[PATH_MAX];
+	struct dirent *de;
+	int n = 0;
+	ssize_t len;
+	DIR *d;
+
+	if (!realpath(pc->data, real) || !(d = opendir("/proc")))
+		return 0;
+	while ((de = readdir(d))) {
+		if (atoi(de->d_name) <= 0 ||
+		    strf(path, sizeof(path), "/proc/%s/cwd", de->d_name))
+			continue;
+		len = readlink(path, cwd, sizeof(cwd) - 1);
+		if (len < 0 || (cwd[len] = '\0', strcmp(cwd, real)) ||
+		    !proc_is_postgres(atoi(de->d_name)))
+			continue;
+		if (sig)
+			kill(atoi(de->d_name), sig);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * After a kill -9 of the postmaster its children notice within moments and
+ * exit; until they have, the new postmaster refuses the shared memory they
+ * still hold. Wait for them, then ask (SIGQUIT) and finally insist.
+ */
+static void pm_reap_orphans(const struct pgctl *pc)
+{
+	for (int i = 0; i < 100 && pm_orphans(pc, 0); i++) {
+		if (i == 0)
+			say("waiting for the backends of the dead postmaster to exit\n");
+		pm_orphans(pc, i == 50 ? SIGQUIT : i == 90 ? SIGKILL : 0);
+		usleep(100 * 1000);
+	}
 }
 
 /* Bind 127.0.0.1:port (0: any) the way the server will; the port, or -errno. */
@@ -896,25 +963,26 @@ static int write_settings(const struct pgctl *pc)
 			"# commits do not wait for the WAL flush: the suite measures the\n"
 			"# server's I/O strategy, not the disk\n"
 			"synchronous_commit = off\n"
-			"# kept on (and reported by `pg status` and in run.json)\n"
+			"# kept on: results are those of a durable server\n"
 			"fsync = on\n", pc->run);
 	if (!r)
 		r = strf(path, sizeof(path), "%s/postgresql.conf", pc->data);
 	return r ? r : write_text(path, buf, O_APPEND);
 }
 
+/* psql as the superuser through the socket: fills argv, returns how many or -errno. */
 static int admin_argv(const struct pgctl *pc, int port, char psql[PATH_MAX],
 		      char portbuf[16], const char *argv[16])
 {
 	const char *fixed[] = { psql, "-X", "-q", "-v", "ON_ERROR_STOP=1",
-				"-h", pc->run, "-p", portbuf, "-U", PG_ADMIN, NULL };
+				"-h", pc->run, "-p", portbuf, "-U", PG_ADMIN };
 	int r;
 
 	r = tool_path(pc, "psql", psql, PATH_MAX);
 	if (!r)
 		r = strf(portbuf, 16, "%d", port);
 	memcpy(argv, fixed, sizeof(fixed));
-	return r;
+	return r ? r : (int)(sizeof(fixed) / sizeof(fixed[0]));
 }
 
 static int schema_hash(char *out, size_t size)
@@ -938,7 +1006,7 @@ static int pg_load_schema(const struct pgctl *pc, int port)
 {
 	char psql[PATH_MAX], portbuf[16];
 	const char *argv[16];
-	int fd, r;
+	int fd, n, r;
 
 	fd = open(PG_SCHEMA, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -946,15 +1014,17 @@ static int pg_load_schema(const struct pgctl *pc, int port)
 		say("cannot read %s: %s\n", PG_SCHEMA, strerror(-r));
 		return r;
 	}
-	r = admin_argv(pc, port, psql, portbuf, argv);
-	if (!r) {
-		argv[11] = "-d";
-		argv[12] = "postgres";
-		argv[13] = "-f";
-		argv[14] = "-";
-		argv[15] = NULL;
-		r = run_tool(pc, argv, fd, RUN_NO_OUT, NULL, 0);
+	n = admin_argv(pc, port, psql, portbuf, argv);
+	if (n < 0) {
+		close(fd);
+		return n;
 	}
+	argv[n++] = "-d";
+	argv[n++] = "postgres";
+	argv[n++] = "-f";
+	argv[n++] = "-";
+	argv[n] = NULL;
+	r = run_tool(pc, argv, fd, RUN_NO_OUT, NULL, 0);
 	close(fd);
 	return r;
 }
@@ -968,10 +1038,13 @@ static int rm_entry(const char *path, const struct stat *st, int type, struct FT
 static int pg_wipe(const struct pgctl *pc)
 {
 	char path[PATH_MAX];
+	struct pm_info pm;
 	struct stat st;
 	int r;
 
-	r = pg_stop_locked(pc);
+	r = pm_settle(pc, &pm);
+	if (!r && pm.pid)
+		r = pg_ctl_stop(pc);
 	if (!r)
 		r = pc_file(pc, "ready", path, sizeof(path));
 	if (r)
@@ -1004,20 +1077,26 @@ static int pg_init_locked(const struct pgctl *pc, int *port)
 	if (r)
 		return r;
 	r = pg_initdb(pc);
-	if (!r)
-		r = write_hba(pc);
+	if (r)
+		goto out_wipe;
+	r = write_hba(pc);
 	if (!r)
 		r = write_ident(pc);
 	if (!r)
 		r = write_settings(pc);
-	if (!r)
-		r = pg_launch(pc, port);
-	if (!r)
-		r = pg_load_schema(pc, *port);
+	if (r)
+		goto out_wipe;
+	r = pg_launch(pc, port);
+	if (r)
+		goto out_wipe;
+	r = pg_load_schema(pc, *port);
 	if (!r)
 		r = pg_mark_ready(pc);
-	if (!r)
-		return 0;
+	if (r)
+		goto out_wipe;
+	return 0;
+out_wipe:
+	/* half a cluster would pass for a whole one on the next start */
 	say("creating the cluster failed; removing %s so that the next start "
 	    "begins afresh\n", pc->data);
 	pg_wipe(pc);
@@ -1056,6 +1135,7 @@ static int pg_start_locked(const struct pgctl *pc, int *port)
 		r = pm_remove_stale(pc);
 		if (r)
 			return r;
+		pm_reap_orphans(pc);
 	}
 	return pg_launch(pc, port);
 }
@@ -1126,6 +1206,8 @@ int rs_pgctl_url(const char *user, char *url, size_t size)
 	struct pgctl pc;
 	int r;
 
+	if (user && !pg_role_find(user))
+		return -EINVAL;
 	r = pgctl_open(&pc, false);
 	if (r)
 		return r == -ENOENT ? -ENOTCONN : r;
@@ -1170,21 +1252,21 @@ static int admin_query(const struct pgctl *pc, const char *sql, char *out, size_
 	char psql[PATH_MAX], portbuf[16];
 	const char *argv[16];
 	struct pm_info pm;
-	int r;
+	int n, r;
 
 	r = pm_read(pc, &pm);
 	if (r)
 		return r;
 	if (!pm.pid)
 		return -ENOTCONN;
-	r = admin_argv(pc, pm.port, psql, portbuf, argv);
-	if (r)
-		return r;
-	argv[11] = "-d";
-	argv[12] = PG_DB;
-	argv[13] = "-Atc";
-	argv[14] = sql;
-	argv[15] = NULL;
+	n = admin_argv(pc, pm.port, psql, portbuf, argv);
+	if (n < 0)
+		return n;
+	argv[n++] = "-d";
+	argv[n++] = PG_DB;
+	argv[n++] = "-Atc";
+	argv[n++] = sql;
+	argv[n] = NULL;
 	return run_tool(pc, argv, -1, out ? 0 : RUN_NO_OUT, out, size);
 }
 
@@ -1383,50 +1465,46 @@ static int cmd_url(const struct pg_opts *o, int argc, char **argv)
 /* exec psql as the superuser on database bench (or on the --pg server). */
 static int cmd_psql(const struct pg_opts *o, int argc, char **argv)
 {
-	char psql[PATH_MAX], portbuf[16];
+	char psql[PATH_MAX], portbuf[16], cwd[PATH_MAX];
 	const char **args;
-	struct pm_info pm;
+	struct pm_info pm = { 0 };
 	struct pgctl pc;
 	int r, n = 0;
 
 	r = pgctl_open(&pc, false);
 	if (r && (r != -ENOENT || o->ext))
 		return exit_code(r);
-	args = calloc((size_t)argc + 16, sizeof(*args));
-	if (!args)
-		return exit_code(-ENOMEM);
+	r = tool_path(&pc, "psql", psql, sizeof(psql));
+	if (!r && !o->ext)
+		r = pm_read(&pc, &pm);
+	if (!r && !o->ext && !pm.pid) {
+		say("not running: run `harness pg start` first\n");
+		return 3;
+	}
+	if (!r)
+		r = strf(portbuf, sizeof(portbuf), "%d", pm.port);
+	args = calloc((size_t)argc + 12, sizeof(*args));
+	if (!r && !args)
+		r = -ENOMEM;
+	if (r)
+		return exit_code(r);
+	args[n++] = psql;
 	if (o->ext) {
-		r = tool_path(&pc, "psql", psql, sizeof(psql));
-		args[n++] = psql;
 		args[n++] = "-d";
 		args[n++] = o->ext;
 	} else {
-		r = pm_read(&pc, &pm);
-		if (!r && !pm.pid) {
-			say("not running: run `harness pg start` first\n");
-			return 3;
-		}
-		if (!r)
-			r = admin_argv(&pc, pm.port, psql, portbuf, args);
-		n = 11;
-		args[n++] = "-d";
-		args[n++] = PG_DB;
-		args[1] = "-X";		/* keep -X; drop -q and ON_ERROR_STOP for people */
-		args[2] = "-h";
-		args[3] = pc.run;
-		args[4] = "-p";
-		args[5] = portbuf;
-		args[6] = "-U";
-		args[7] = PG_ADMIN;
-		args[8] = "-v";
-		args[9] = "ON_ERROR_STOP=0";
-		args[10] = "-w";
+		const char *admin[] = { "-h", pc.run, "-p", portbuf, "-U", PG_ADMIN,
+					"-d", PG_DB };
+
+		memcpy(args + n, admin, sizeof(admin));
+		n += sizeof(admin) / sizeof(admin[0]);
 	}
-	if (r)
-		return exit_code(r);
 	for (int i = o->first; i < argc; i++)
 		args[n++] = argv[i];
-	args[n] = NULL;
+	/* psql complains when its working directory is closed to it */
+	if (pc.as_pg && !o->ext && (!getcwd(cwd, sizeof(cwd)) ||
+				    !pg_can_reach(&pc, cwd)) && chdir("/"))
+		return exit_code(-errno);
 	fflush(NULL);
 	exec_tool(&pc, args, o->ext ? RUN_SELF : 0);
 }
@@ -1473,10 +1551,10 @@ static int parse_opts(struct pg_opts *o, const char *cmd, int argc, char **argv)
 		else if (!strcmp(argv[i], "--unix"))
 			o->unix_socket = true;
 		else
-			return -EINVAL;
+			break;
 	}
 	o->first = i;
-	return 0;
+	return !psql && i < argc ? -EINVAL : 0;
 }
 
 int rs_pgctl_main(int argc, char **argv)

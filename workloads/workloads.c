@@ -5,6 +5,7 @@
 
 #include "engine.h"
 #include "workloads.h"
+#include "wl_db.h"
 
 typedef int (*rs_handler_fn)(struct rs_reactor *r, const struct rs_http_request *req,
 			     struct rs_buf *out);
@@ -22,7 +23,7 @@ static int wl_plaintext(struct rs_reactor *r, const struct rs_http_request *req,
 
 /* Write s as a JSON string literal into dst, which holds 6 * strlen(s) + 2
  * bytes at least. Returns the length written. */
-static size_t json_string(char *dst, const char *s)
+size_t rs_json_string(char *dst, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	char *p = dst;
@@ -54,7 +55,7 @@ static int wl_json(struct rs_reactor *r, const struct rs_http_request *req, stru
 	size_t n = 0;
 
 	memcpy(body, "{\"message\":", 11);
-	n = 11 + json_string(body + 11, message);
+	n = 11 + rs_json_string(body + 11, message);
 	body[n++] = '}';
 	return rs_http_respond(out, 200, "application/json", body, n, req->keep_alive);
 }
@@ -62,6 +63,13 @@ static int wl_json(struct rs_reactor *r, const struct rs_http_request *req, stru
 static const struct route routes[] = {
 	{ "/plaintext", wl_plaintext },
 	{ "/json", wl_json },
+	{ "/db", rs_wl_db },
+	{ "/queries", rs_wl_queries },
+	{ "/fortunes", rs_wl_fortunes },
+	{ "/updates", rs_wl_updates },
+	{ "/select42", rs_wl_select42 },
+	{ "/sleep", rs_wl_sleep },
+	{ "/error", rs_wl_error },
 };
 
 static bool path_is(const struct rs_http_request *req, const char *path)
@@ -85,6 +93,7 @@ int rs_workload_handle(struct rs_reactor *r, const struct rs_http_request *req, 
 
 const char *const *rs_workload_paths(void)
 {
-	static const char *const paths[] = { "/plaintext", "/json", NULL };
+	static const char *const paths[] = { "/plaintext", "/json", "/db", "/queries", "/fortunes",
+					     "/updates", "/select42", "/sleep", "/error", NULL };
 	return paths;
 }

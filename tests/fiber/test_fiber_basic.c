@@ -1,4 +1,6 @@
 /* test_fiber_basic.c - resume/yield ping-pong, data pointers, finishing, current fiber. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -153,6 +155,7 @@ int main(void)
 	struct rs_fiber_pool *pool;
 
 	CHECK(rs_fiber_current() == NULL);
+	CHECK(rs_fiber_pool_create(SIZE_MAX, &pool) == -EINVAL);
 	CHECK(rs_fiber_pool_create(0, &pool) == 0);
 	test_pingpong(pool);
 	test_data(pool);

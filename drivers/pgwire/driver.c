@@ -1,0 +1,344 @@
+/* driver.c - the pgwire driver: the sans-I/O core moved through the reactor's own sockets (io_uring on uring). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conn.h"
+#include "engine.h"
+#include "fiber.h"
+#include "pg.h"
+
+/*
+ * One request in flight, on its fiber's stack. Requests of one connection
+ * complete in order; whichever fiber is reading dispatches completions and
+ * resumes their fibers inline (nested in its own fiber).
+ */
+struct req {
+	struct rs_fiber *fiber;
+	bool done;
+	bool parked;              /* the fiber is suspended in wait_done */
+	int status;
+	struct rs_pg_result *res;
+	struct req *next;         /* parked list */
+};
+
+struct rs_pg_conn {
+	struct rs_reactor *r;
+	int fd;
+	struct rs_pgw_conn *w;
+	bool reading;             /* some fiber owns the recv loop */
+	bool writing;             /* some fiber owns the send loop */
+	struct rs_buf sending;    /* bytes the kernel is sending: never moved meanwhile */
+	struct req *parked;       /* fibers waiting for their answer, in order */
+	int err;                  /* socket-level error that broke it */
+};
+
+static bool completion_engine(const struct rs_reactor *r)
+{
+	return r->ops->caps & RS_CAP_COMPLETION;
+}
+
+/* Socket I/O through the engine: completion ops when it has them (the
+ * ring), else readiness wait + non-blocking syscall (epoll-pgwire). */
+static ssize_t io_send(struct rs_pg_conn *c, const void *p, size_t n)
+{
+	struct rs_reactor *r = c->r;
+	if (completion_engine(r))
+		return r->ops->sock_send(r, c->fd, p, n);
+	size_t done = 0;
+	while (done < n) {
+		ssize_t k = send(c->fd, (const char *)p + done, n - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k > 0) {
+			done += (size_t)k;
+			continue;
+		}
+		if (k < 0 && errno != EAGAIN)
+			return -errno;
+		int ev = r->ops->sock_wait(r, c->fd, POLLOUT, -1);
+		if (ev < 0)
+			return ev;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t io_recv(struct rs_pg_conn *c, void *p, size_t n)
+{
+	struct rs_reactor *r = c->r;
+	if (completion_engine(r))
+		return r->ops->sock_recv(r, c->fd, p, n);
+	for (;;) {
+		ssize_t k = recv(c->fd, p, n, MSG_DONTWAIT);
+		if (k >= 0)
+			return k;
+		if (errno != EAGAIN)
+			return -errno;
+		int ev = r->ops->sock_wait(r, c->fd, POLLIN, -1);
+		if (ev < 0)
+			return ev;
+	}
+}
+
+/* A socket error: fail everything pending, and wake a reader stuck in recv. */
+static void conn_fail(struct rs_pg_conn *c, int err)
+{
+	if (!c->err)
+		c->err = err;
+	rs_pgw_conn_abort(c->w, err);
+	shutdown(c->fd, SHUT_RDWR);
+}
+
+/* Send everything queued. If another fiber is sending, it takes ours too. */
+static void conn_flush(struct rs_pg_conn *c)
+{
+	struct rs_buf *out = rs_pgw_out(c->w);
+
+	if (c->writing)
+		return;
+	c->writing = true;
+	while (out->len && !c->err) {
+		size_t n = out->len;
+		rs_buf_clear(&c->sending);
+		if (rs_buf_append(&c->sending, rs_buf_head(out), n)) {
+			conn_fail(c, -ENOMEM);
+			break;
+		}
+		rs_pgw_sent(c->w, n);
+		ssize_t k = io_send(c, rs_buf_head(&c->sending), n);
+		if (k < 0)
+			conn_fail(c, (int)k);
+	}
+	c->writing = false;
+}
+
+/* Hand finished requests to their fibers. */
+static void dispatch(struct rs_pg_conn *c, struct req *self)
+{
+	struct rs_pgw_done d;
+
+	while (rs_pgw_conn_next_done(c->w, &d) == 0) {
+		struct req *q = d.user;
+		if (!q) {
+			rs_pg_result_free(d.res);
+			continue;
+		}
+		q->status = d.status;
+		q->res = d.res;
+		q->done = true;
+		if (q == self || !q->parked)
+			continue;
+		/* Unpark and resume inline; it comes back here when it suspends. */
+		for (struct req **pp = &c->parked; *pp; pp = &(*pp)->next) {
+			if (*pp == q) {
+				*pp = q->next;
+				break;
+			}
+		}
+		q->parked = false;
+		rs_fiber_resume(q->fiber);
+	}
+}
+
+/* Read until self is answered, then pass the reader role on. */
+static void read_until(struct rs_pg_conn *c, struct req *self)
+{
+	c->reading = true;
+	while (!self->done) {
+		char *p;
+		size_t room;
+		int err = rs_pgw_recv_space(c->w, &p, &room);
+		if (!err) {
+			ssize_t n = io_recv(c, p, room);
+			if (n < 0)
+				conn_fail(c, (int)n);
+			else
+				rs_pgw_received(c->w, (size_t)n);
+		} else {
+			conn_fail(c, err);
+		}
+		dispatch(c, self);
+	}
+	c->reading = false;
+	/* Someone still waits: wake the oldest; it becomes the reader. */
+	struct req *next = c->parked;
+	if (next) {
+		c->parked = next->next;
+		next->parked = false;
+		rs_fiber_resume(next->fiber);
+	}
+}
+
+static void park(struct rs_pg_conn *c, struct req *q)
+{
+	struct req **pp = &c->parked;
+	while (*pp)
+		pp = &(*pp)->next;
+	q->next = NULL;
+	*pp = q;
+	q->parked = true;
+	rs_fiber_yield();
+}
+
+static int wait_done(struct rs_pg_conn *c, struct req *q, struct rs_pg_result **out)
+{
+	while (!q->done) {
+		if (!c->reading)
+			read_until(c, q);
+		else
+			park(c, q);
+	}
+	if (q->status < 0) {
+		*out = NULL;
+		return q->status;
+	}
+	*out = q->res;
+	return 0;
+}
+
+/* Queue (already done by the caller), send, wait. */
+static int roundtrip(struct rs_pg_conn *c, struct req *q, int queued, struct rs_pg_result **out)
+{
+	if (queued < 0) {
+		*out = NULL;
+		return queued;
+	}
+	conn_flush(c);
+	return wait_done(c, q, out);
+}
+
+/* ---- the ops ---- */
+
+static int pgwire_handshake(struct rs_pg_conn *c)
+{
+	int err = rs_pgw_conn_start(c->w);
+	while (!err && !rs_pgw_conn_ready(c->w)) {
+		conn_flush(c);
+		if (c->err)
+			return c->err;
+		char *p;
+		size_t room;
+		err = rs_pgw_recv_space(c->w, &p, &room);
+		if (err)
+			break;
+		ssize_t n = io_recv(c, p, room);
+		if (n < 0)
+			return (int)n;
+		err = rs_pgw_received(c->w, (size_t)n);
+	}
+	if (err) {
+		const struct rs_pg_error *e = rs_pgw_conn_error(c->w);
+		if (e)
+			fprintf(stderr, "ringside: pgwire: server refused the connection: %s %s: %s\n",
+				e->severity, e->sqlstate, e->message ? e->message : "");
+		else
+			fprintf(stderr, "ringside: pgwire: connect: %s\n", rs_pgw_conn_errmsg(c->w));
+	}
+	return err;
+}
+
+static void pgwire_free(struct rs_pg_conn *c)
+{
+	if (c->fd >= 0)
+		c->r->ops->sock_close(c->r, c->fd);
+	rs_pgw_conn_free(c->w);
+	rs_buf_free(&c->sending);
+	free(c);
+}
+
+static int pgwire_connect(struct rs_reactor *r, const struct rs_pg_conninfo *ci, struct rs_pg_conn **out)
+{
+	struct rs_pg_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->r = r;
+	c->fd = -1;
+	struct rs_pgw_conn_cfg cfg = {
+		.user = ci->user,
+		.password = ci->password,
+		.database = ci->dbname,
+		.application_name = ci->application_name[0] ? ci->application_name : NULL,
+	};
+	int err = rs_pgw_conn_new(&cfg, &c->w);
+	if (err)
+		goto out_free;
+	err = r->ops->sock_connect(r, (const struct sockaddr *)&ci->addr, ci->addrlen, &c->fd);
+	if (err)
+		goto out_free;
+	if (ci->addr.ss_family != AF_UNIX) {
+		int on = ci->tcp_nodelay;
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	}
+	err = pgwire_handshake(c);
+	if (err)
+		goto out_free;
+	*out = c;
+	return 0;
+out_free:
+	pgwire_free(c);
+	return err;
+}
+
+static int pgwire_query(struct rs_pg_conn *c, const char *sql, struct rs_pg_result **out)
+{
+	struct req q = { .fiber = rs_fiber_current() };
+	return roundtrip(c, &q, rs_pgw_conn_query(c->w, sql, &q), out);
+}
+
+static int pgwire_prepare(struct rs_pg_conn *c, const char *name, const char *sql, int nparams,
+			  const uint32_t *types)
+{
+	struct req q = { .fiber = rs_fiber_current() };
+	struct rs_pg_result *res = NULL;
+	int err = roundtrip(c, &q, rs_pgw_conn_prepare(c->w, name, sql, nparams, types, &q), &res);
+	if (!err && !res->ok) {
+		fprintf(stderr, "ringside: pgwire: prepare %s: %s %s\n", name, res->err.sqlstate,
+			res->err.message ? res->err.message : "");
+		err = -EINVAL;
+	}
+	rs_pg_result_free(res);
+	return err;
+}
+
+static int pgwire_execute(struct rs_pg_conn *c, const struct rs_pg_stmt *stmt, const char *const *values,
+			  const int *lengths, const int *formats, int result_format,
+			  struct rs_pg_result **out)
+{
+	struct req q = { .fiber = rs_fiber_current() };
+	struct rs_pgw_params p = {
+		.n = stmt->nparams,
+		.types = stmt->param_types,
+		.values = values,
+		.lengths = lengths,
+		.formats = formats,
+		.result_format = result_format,
+	};
+	return roundtrip(c, &q, rs_pgw_conn_execute_sql(c->w, stmt->name, stmt->sql, &p, &q), out);
+}
+
+static void pgwire_close(struct rs_pg_conn *c)
+{
+	if (!c->err && !rs_pgw_conn_broken(c->w) && !rs_pgw_conn_terminate(c->w))
+		conn_flush(c);
+	pgwire_free(c);
+}
+
+static bool pgwire_is_broken(const struct rs_pg_conn *c)
+{
+	return c->err || rs_pgw_conn_broken(c->w);
+}
+
+const struct rs_pg_ops rs_pg_pgwire = {
+	.name = "pgwire",
+	.caps = RS_PG_CAP_PIPELINE,
+	.engine_caps = 0, /* completion or readiness, whichever the engine has */
+	.connect = pgwire_connect,
+	.query = pgwire_query,
+	.prepare = pgwire_prepare,
+	.execute = pgwire_execute,
+	.close = pgwire_close,
+	.is_broken = pgwire_is_broken,
+};
