@@ -349,6 +349,11 @@ void rs_pg_pool_return(struct rs_pg_pool *p, struct rs_pg_conn *c)
 	waiter_wake(w, c, 0);
 }
 
+int rs_pg_pool_size(const struct rs_pg_pool *p)
+{
+	return p->cfg.size;
+}
+
 const struct rs_pg_ops *rs_pg_pool_ops(const struct rs_pg_pool *p)
 {
 	return p->cfg.ops;

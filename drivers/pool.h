@@ -49,6 +49,9 @@ int rs_pg_pool_rent(struct rs_pg_pool *p, struct rs_pg_conn **out);
  * in the background. */
 void rs_pg_pool_return(struct rs_pg_pool *p, struct rs_pg_conn *c);
 
+/* Connections the pool keeps (--pool). */
+int rs_pg_pool_size(const struct rs_pg_pool *p);
+
 /* The driver the pool was made with. */
 const struct rs_pg_ops *rs_pg_pool_ops(const struct rs_pg_pool *p);
 

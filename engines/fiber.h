@@ -38,9 +38,12 @@ void rs_fiber_pool_destroy(struct rs_fiber_pool *pool);
 int rs_fiber_create(struct rs_fiber_pool *pool, rs_fiber_fn fn, void *arg,
 		    struct rs_fiber **out);
 
-/* Switch from the scheduler context into f until f yields or finishes.
- * Must not be called from inside a fiber (no nesting). Returns true when
- * f is still alive (it yielded), false when it finished (f is now recycled). */
+/* Switch into f until f yields or finishes. Returns true when f is still
+ * alive (it yielded), false when it finished (f is now recycled).
+ * Nesting is allowed: a fiber may resume another (the pool hands a
+ * connection to a waiter, a driver's reader wakes the fiber whose answer
+ * arrived); f's yield then comes back to that fiber. f must be suspended,
+ * never one that is running or up the chain of resumers. */
 bool rs_fiber_resume(struct rs_fiber *f);
 
 /* From inside a fiber: switch back to whoever resumed it. Returns when the

@@ -84,18 +84,43 @@ static void db_end(struct db *d)
 
 /*
  * A call that got no answer (the connection broke: backend terminated, the
- * server restarted) is retried once on another connection; the broken one
- * goes back to the pool, which replaces it. A server error is an answer.
+ * server restarted) is retried on another connection; the broken one goes
+ * back to the pool, which replaces it. Up to every connection of the pool
+ * can be dead at once (pg_terminate_backend on all of them), so that is how
+ * often we retry, plus one. A server error is an answer, never retried.
+ * (An UPDATE whose connection broke after sending may run twice: harmless
+ * for these workloads, which write a fresh random number.)
  */
+static int db_attempts(const struct db *d)
+{
+	return rs_pg_pool_size(d->pool) + 1;
+}
+/*
+ * Did the call get a real answer? A FATAL error that broke the connection
+ * (57P01 from pg_terminate_backend, read as the reply to our request) is the
+ * connection dying, not an answer to the query: retry like a socket error.
+ */
+static bool answered(struct db *d, int *err, struct rs_pg_result **res)
+{
+	if (*err)
+		return false;
+	if ((*res)->ok || !d->ops->is_broken(d->conn))
+		return true;
+	rs_pg_result_free(*res);
+	*res = NULL;
+	*err = -ECONNRESET;
+	return false;
+}
+
 static int db_exec(struct db *d, const struct rs_pg_stmt *st, const char *const *vals,
 		   struct rs_pg_result **res)
 {
 	int err = -ENOTCONN;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < db_attempts(d); attempt++) {
 		if (!d->conn && db_rent(d))
 			return d->fail;
 		err = d->ops->execute(d->conn, st, vals, NULL, NULL, RS_PG_FMT_BINARY, res);
-		if (!err)
+		if (answered(d, &err, res))
 			return 0;
 		db_end(d);
 	}
@@ -106,11 +131,11 @@ static int db_exec(struct db *d, const struct rs_pg_stmt *st, const char *const 
 static int db_query(struct db *d, const char *sql, struct rs_pg_result **res)
 {
 	int err = -ENOTCONN;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < db_attempts(d); attempt++) {
 		if (!d->conn && db_rent(d))
 			return d->fail;
 		err = d->ops->query(d->conn, sql, res);
-		if (!err)
+		if (answered(d, &err, res))
 			return 0;
 		db_end(d);
 	}

@@ -326,9 +326,9 @@ static int auth_sasl_final(struct rs_pgw_conn *c, const struct rs_pgw_auth *a)
 	err = rs_scram_finish(&c->scram, a->data, a->len);
 	if (err)
 		return conn_fail(c, err, "%s", c->scram.why ? c->scram.why : "SCRAM failed");
+	/* The server proved it knows the password; AuthenticationOk follows. */
 	rs_scram_clear(&c->scram);
 	c->sasl = false;
-	c->authed = true; /* verified; AuthenticationOk follows */
 	return 0;
 }
 
@@ -407,7 +407,7 @@ static int on_startup_msg(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 
 	switch (m->type) {
 	case RS_PGW_AUTH:
-		if (c->authed && !c->sasl)
+		if (c->authed)
 			return violation(c, m, "authentication after AuthenticationOk");
 		return on_auth(c, m);
 	case RS_PGW_ERROR:

@@ -67,6 +67,25 @@ int tcp_connect(int port)
 	return fd;
 }
 
+/* A failing CHECK exits: never leave a server behind holding our stdout. */
+static pid_t started[16];
+static int nstarted;
+
+static void kill_started(void)
+{
+	for (int i = 0; i < nstarted; i++)
+		if (started[i] > 0)
+			kill(started[i], SIGKILL);
+}
+
+static void remember(pid_t pid)
+{
+	if (!nstarted)
+		atexit(kill_started);
+	if (nstarted < 16)
+		started[nstarted++] = pid;
+}
+
 pid_t server_start(const char *server, const char *engine, int port, const char *const *extra)
 {
 	char eng[64], prt[32];
@@ -88,6 +107,7 @@ pid_t server_start(const char *server, const char *engine, int port, const char 
 		perror("execv");
 		_exit(127);
 	}
+	remember(pid);
 	for (int i = 0; i < 1000; i++) {
 		int fd = try_connect(port);
 		if (fd >= 0) {
@@ -103,17 +123,27 @@ pid_t server_start(const char *server, const char *engine, int port, const char 
 	die("server %s did not accept on port %d within 10 s", engine, port);
 }
 
+static void forget(pid_t pid)
+{
+	for (int i = 0; i < nstarted; i++)
+		if (started[i] == pid)
+			started[i] = 0;
+}
+
 int server_stop(pid_t pid)
 {
 	int status;
 	kill(pid, SIGTERM);
 	for (int i = 0; i < 1000; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			forget(pid);
 			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		}
 		usleep(10000);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
+	forget(pid);
 	return -1;
 }
 
@@ -197,7 +227,7 @@ int read_response(int fd, char *pending, size_t *pending_len, size_t cap, struct
 
 int one_request(int port, const char *req, struct resp *r)
 {
-	char buf[16384];
+	static _Thread_local char buf[131072];
 	size_t len = 0;
 	int fd = tcp_connect(port);
 	send_all(fd, req, strlen(req));

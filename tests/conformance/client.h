@@ -9,7 +9,7 @@
 struct resp {
 	int status;
 	char headers[2048];
-	char body[4096];
+	char body[65536];
 	size_t body_len;
 	bool conn_close;
 };
