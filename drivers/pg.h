@@ -240,6 +240,14 @@ struct rs_pg_ops {
 		       const char *const *values, const int *lengths, const int *formats,
 		       int result_format, struct rs_pg_result **out);
 
+	/*
+	 * Ask the server to cancel what c is running, over a second, short-lived
+	 * connection (CancelRequest): called from another fiber while c's user
+	 * waits; that user then gets SQLSTATE 57014 and c stays usable. 0 or a
+	 * negative errno. NULL when the driver cannot.
+	 */
+	int (*cancel)(struct rs_pg_conn *c);
+
 	/* Terminate and free; never fails; c is gone afterwards. */
 	void (*close)(struct rs_pg_conn *c);
 

@@ -21,6 +21,8 @@ struct slot {
 	int inflight;        /* shared mode: fibers using the connection */
 	bool doomed;         /* shared mode: broken, close when the last user returns */
 	int64_t next_try_ms; /* EMPTY: do not reconnect before this */
+	int64_t busy_since_ms; /* when it last went from unused to used */
+	bool cancelling;     /* a CancelRequest is out for the current use */
 };
 
 /* A fiber waiting for a connection; lives on that fiber's stack. */
@@ -38,7 +40,7 @@ struct rs_pg_pool {
 	struct slot *slots;
 	struct waiter *head, *tail;
 	int nwaiting;
-	int connecting;      /* connector fibers alive */
+	int connecting;      /* connector and canceller fibers alive */
 	int backoff_ms;
 	int last_err;        /* last connect error, to log changes only */
 	bool maint_done;
@@ -107,27 +109,33 @@ static void spawn_connector(struct rs_pg_pool *p, struct slot *s)
 	rs_fiber_resume(f);
 }
 
+/* One more user on s; the query timeout counts from the first. */
+static void slot_use(struct slot *s)
+{
+	if (!s->inflight++) {
+		s->busy_since_ms = now_ms();
+		s->cancelling = false;
+	}
+	s->state = SLOT_BUSY;
+}
+
 /* A connection just came up (or came back): give it to whoever waits. */
 static void slot_offer(struct rs_pg_pool *p, struct slot *s)
 {
+	s->state = SLOT_IDLE;
 	if (p->cfg.shared) {
-		s->state = SLOT_BUSY;
 		/* Everyone waiting can pipeline on it. */
 		struct waiter *w;
 		while (!s->doomed && (w = waiter_pop(p))) {
-			s->inflight++;
+			slot_use(s);
 			waiter_wake(w, s->conn, 0);
 		}
-		if (!s->inflight)
-			s->state = SLOT_IDLE;
 		return;
 	}
 	struct waiter *w = waiter_pop(p);
-	if (!w) {
-		s->state = SLOT_IDLE;
+	if (!w)
 		return;
-	}
-	s->state = SLOT_BUSY;
+	slot_use(s);
 	waiter_wake(w, s->conn, 0);
 }
 
@@ -206,6 +214,41 @@ static bool all_closed(const struct rs_pg_pool *p)
 	return true;
 }
 
+static void canceller_main(void *arg)
+{
+	struct slot *s = arg;
+	struct rs_pg_pool *p = rs_fiber_data(rs_fiber_current());
+	struct rs_pg_conn *c = s->conn;
+
+	int err = p->cfg.ops->cancel(c);
+	if (err)
+		fprintf(stderr, "ringside: reactor %d: CancelRequest failed: %s\n", p->r->cfg.index,
+			strerror(-err));
+	p->connecting--;
+}
+
+/* Queries running past query_timeout_ms get a CancelRequest (from a fiber
+ * of their own: it opens a second connection). */
+static void cancel_overdue(struct rs_pg_pool *p, int64_t now)
+{
+	if (!p->cfg.query_timeout_ms || !p->cfg.ops->cancel)
+		return;
+	for (int i = 0; i < p->cfg.size; i++) {
+		struct slot *s = &p->slots[i];
+		struct rs_fiber *f;
+		if (s->state != SLOT_BUSY || s->cancelling || s->doomed ||
+		    now - s->busy_since_ms < p->cfg.query_timeout_ms)
+			continue;
+		s->cancelling = true;
+		if (rs_fiber_create(p->r->fibers, canceller_main, s, &f))
+			continue;
+		p->stats.cancels++;
+		p->connecting++; /* keeps the pool alive at stop until it is done */
+		rs_fiber_set_data(f, p);
+		rs_fiber_resume(f);
+	}
+}
+
 static void maint_main(void *arg)
 {
 	struct rs_pg_pool *p = arg;
@@ -218,6 +261,7 @@ static void maint_main(void *arg)
 				spawn_connector(p, s);
 		}
 		expire_waiters(p, now, -ETIMEDOUT);
+		cancel_overdue(p, now);
 		p->r->ops->sleep_ms(p->r, TICK_MS);
 	}
 	/* Stopping: nobody new gets a connection; in-flight users return
@@ -287,8 +331,7 @@ int rs_pg_pool_rent(struct rs_pg_pool *p, struct rs_pg_conn **out)
 	struct slot *s = p->cfg.shared ? least_busy(p) : first_idle(p);
 	/* FIFO fairness: nobody jumps a queue that already has waiters. */
 	if (s && !p->head) {
-		s->state = SLOT_BUSY;
-		s->inflight++;
+		slot_use(s);
 		*out = s->conn;
 		return 0;
 	}
@@ -345,7 +388,7 @@ void rs_pg_pool_return(struct rs_pg_pool *p, struct rs_pg_conn *c)
 		s->state = SLOT_IDLE;
 		return;
 	}
-	s->inflight++;
+	slot_use(s);
 	waiter_wake(w, c, 0);
 }
 

@@ -16,6 +16,7 @@ struct rs_pg_pool_cfg {
 	int size;                        /* connections in this reactor's pool */
 	bool shared;                     /* fibers pipeline over the connections (no exclusive rent) */
 	int rent_timeout_ms;             /* a rent that waits longer fails with -ETIMEDOUT (answer 503) */
+	int query_timeout_ms;            /* 0: none; else a rent held longer gets a CancelRequest */
 };
 
 struct rs_pg_pool_stats {
@@ -25,6 +26,7 @@ struct rs_pg_pool_stats {
 	uint64_t failures;  /* failed connect attempts */
 	uint64_t discarded; /* broken connections thrown away */
 	uint64_t timeouts;  /* rents that gave up */
+	uint64_t cancels;   /* CancelRequests sent for queries over query_timeout_ms */
 };
 
 /*

@@ -35,6 +35,7 @@ struct rs_pg_conn {
 	bool writing;             /* some fiber owns the send loop */
 	struct rs_buf sending;    /* bytes the kernel is sending: never moved meanwhile */
 	struct req *parked;       /* fibers waiting for their answer, in order */
+	const struct rs_pg_conninfo *ci; /* for the CancelRequest connection */
 	int err;                  /* socket-level error that broke it */
 };
 
@@ -256,6 +257,7 @@ static int pgwire_connect(struct rs_reactor *r, const struct rs_pg_conninfo *ci,
 		return -ENOMEM;
 	c->r = r;
 	c->fd = -1;
+	c->ci = ci;
 	struct rs_pgw_conn_cfg cfg = {
 		.user = ci->user,
 		.password = ci->password,
@@ -319,6 +321,28 @@ static int pgwire_execute(struct rs_pg_conn *c, const struct rs_pg_stmt *stmt, c
 	return roundtrip(c, &q, rs_pgw_conn_execute_sql(c->w, stmt->name, stmt->sql, &p, &q), out);
 }
 
+static int pgwire_cancel(struct rs_pg_conn *c)
+{
+	struct rs_reactor *r = c->r;
+	struct rs_buf msg = { 0 };
+	int fd = -1;
+	int err = rs_pgw_cancel_request(c->w, &msg);
+	if (!err)
+		err = r->ops->sock_connect(r, (const struct sockaddr *)&c->ci->addr, c->ci->addrlen, &fd);
+	if (!err) {
+		struct rs_pg_conn tmp = { .r = r, .fd = fd };
+		ssize_t n = io_send(&tmp, rs_buf_head(&msg), msg.len);
+		char sink[16];
+		/* The server closes the cancel connection once it has acted. */
+		if (n >= 0)
+			n = io_recv(&tmp, sink, sizeof(sink));
+		err = n < 0 ? (int)n : 0;
+		r->ops->sock_close(r, fd);
+	}
+	rs_buf_free(&msg);
+	return err;
+}
+
 static void pgwire_close(struct rs_pg_conn *c)
 {
 	if (!c->err && !rs_pgw_conn_broken(c->w) && !rs_pgw_conn_terminate(c->w))
@@ -339,6 +363,7 @@ const struct rs_pg_ops rs_pg_pgwire = {
 	.query = pgwire_query,
 	.prepare = pgwire_prepare,
 	.execute = pgwire_execute,
+	.cancel = pgwire_cancel,
 	.close = pgwire_close,
 	.is_broken = pgwire_is_broken,
 };

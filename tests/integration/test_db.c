@@ -187,6 +187,21 @@ static void case_rent_timeout(int port)
 	CHECK(s.status == 200, "the sleep itself: %d", s.status);
 }
 
+/* --pg-timeout-ms: a long query is cancelled (57014), the connection stays. */
+static void case_timeout(int port)
+{
+	struct resp r;
+	wait_backends(1);
+	double t0 = now_s();
+	get(port, "/sleep?ms=5000", &r);
+	double took = now_s() - t0;
+	CHECK(r.status == 500 && strstr(r.body, "57014"), "overlong query: %d '%s'", r.status, r.body);
+	CHECK(took < 4.0, "cancel took %.1f s", took);
+	get(port, "/select42", &r);
+	CHECK(r.status == 200, "after the cancel: %d", r.status);
+	wait_backends(1);
+}
+
 /* pg_terminate_backend on the pool: requests keep working, the pool refills. */
 static void case_terminate(int port)
 {
@@ -312,6 +327,7 @@ int main(int argc, char **argv)
 		{ "queueing", case_queueing, "--pool=2", NULL },
 		{ "rent-timeout", case_rent_timeout, "--pool=1", "--rent-timeout-ms=300" },
 		{ "terminate", case_terminate, "--pool=3", "--cores=2" },
+		{ "timeout", case_timeout, "--pool=1", "--pg-timeout-ms=300" },
 		{ "restart", case_restart, "--pool=4", NULL },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
