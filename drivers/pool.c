@@ -303,14 +303,22 @@ int rs_pg_pool_create(struct rs_reactor *r, const struct rs_pg_pool_cfg *cfg, st
 	return 0;
 }
 
-/* Shared mode: the live connection with the fewest users. */
-static struct slot *least_busy(struct rs_pg_pool *p)
+/*
+ * Shared mode: pack queries onto the first live connection whose pipeline
+ * is shallower than pipeline_depth, so pipelines are deep (one backend
+ * wake-up serves many queries) and more backends join only as load grows;
+ * when all are that deep, the least busy one.
+ */
+static struct slot *pick_shared(struct rs_pg_pool *p)
 {
 	struct slot *best = NULL;
 	for (int i = 0; i < p->cfg.size; i++) {
 		struct slot *s = &p->slots[i];
-		if ((s->state == SLOT_IDLE || s->state == SLOT_BUSY) && !s->doomed &&
-		    (!best || s->inflight < best->inflight))
+		if ((s->state != SLOT_IDLE && s->state != SLOT_BUSY) || s->doomed)
+			continue;
+		if (s->inflight < p->cfg.pipeline_depth)
+			return s;
+		if (!best || s->inflight < best->inflight)
 			best = s;
 	}
 	return best;
@@ -328,7 +336,7 @@ int rs_pg_pool_rent(struct rs_pg_pool *p, struct rs_pg_conn **out)
 {
 	if (stopping(p))
 		return -ESHUTDOWN;
-	struct slot *s = p->cfg.shared ? least_busy(p) : first_idle(p);
+	struct slot *s = p->cfg.shared ? pick_shared(p) : first_idle(p);
 	/* FIFO fairness: nobody jumps a queue that already has waiters. */
 	if (s && !p->head) {
 		slot_use(s);

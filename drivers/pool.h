@@ -15,6 +15,7 @@ struct rs_pg_pool_cfg {
 	const struct rs_pg_conninfo *ci; /* must outlive the pool */
 	int size;                        /* connections in this reactor's pool */
 	bool shared;                     /* fibers pipeline over the connections (no exclusive rent) */
+	int pipeline_depth;              /* shared: fill a connection to this many queries before the next */
 	int rent_timeout_ms;             /* a rent that waits longer fails with -ETIMEDOUT (answer 503) */
 	int query_timeout_ms;            /* 0: none; else a rent held longer gets a CancelRequest */
 };

@@ -173,7 +173,7 @@ struct serve_flags {
 	const char *cpus;
 	const char *uring_no;
 	const char *pg, *pg_mode;
-	long pool, rent_timeout_ms, pg_timeout_ms;
+	long pool, rent_timeout_ms, pg_timeout_ms, pipeline_depth;
 	bool pg_nodelay;
 };
 
@@ -200,6 +200,7 @@ static int setup_pg(const struct serve_flags *f)
 		.shared = !strcmp(f->pg_mode, "shared"),
 		.rent_timeout_ms = (int)f->rent_timeout_ms,
 		.query_timeout_ms = (int)f->pg_timeout_ms,
+		.pipeline_depth = (int)f->pipeline_depth,
 	};
 	if (g_pool_cfg.shared && !(g_preset->driver->caps & RS_PG_CAP_PIPELINE)) {
 		fprintf(stderr, "ringside: driver %s cannot pipeline: --pg-mode=shared is not available\n",
@@ -295,6 +296,7 @@ int rs_server_main(int argc, char **argv)
 		.pool = 8,
 		.rent_timeout_ms = 5000,
 		.pg_nodelay = true,
+		.pipeline_depth = 32,
 	};
 	const struct rs_opt opts[] = {
 		{ "engine", RS_OPT_STR, &f.engine, .help = "engine preset (see `harness engines`)" },
@@ -314,6 +316,8 @@ int rs_server_main(int argc, char **argv)
 		{ "pg-nodelay", RS_OPT_BOOL, &f.pg_nodelay, .help = "TCP_NODELAY on Postgres sockets" },
 		{ "rent-timeout-ms", RS_OPT_INT, &f.rent_timeout_ms, 1, 600000,
 		  .help = "wait for a pool connection before 503" },
+		{ "pg-pipeline-depth", RS_OPT_INT, &f.pipeline_depth, 1, 4096,
+		  .help = "shared mode: queries on one connection before using the next" },
 		{ "pg-timeout-ms", RS_OPT_INT, &f.pg_timeout_ms, 0, 3600000,
 		  .help = "cancel queries running longer (CancelRequest); 0 = never" },
 		{ NULL },
