@@ -32,6 +32,7 @@ struct rs_reactor_cfg {
 	size_t fiber_stack;        /* bytes, 0 = build default */
 	struct rs_http_limits http;
 	const char *engine_opts;   /* engine-specific, e.g. "multishot,bufring" for --uring-no */
+	int workers;               /* offload engines: worker threads in the process (--workers) */
 };
 
 /*

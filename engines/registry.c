@@ -9,26 +9,70 @@
 #if RS_HAVE_URING
 extern const struct rs_engine_ops rs_engine_uring;
 #endif
+#if RS_HAVE_EV
+extern const struct rs_engine_ops rs_engine_ev;          /* libev, EVBACKEND_EPOLL */
+extern const struct rs_engine_ops rs_engine_libev_uring; /* libev, EVBACKEND_IOURING (readiness) */
+extern const struct rs_engine_ops rs_engine_threadpool;  /* libev + offload to workers */
+#endif
 #if RS_HAVE_PGWIRE
 extern const struct rs_pg_ops rs_pg_pgwire;
+#endif
+#if RS_HAVE_LIBPQ
+extern const struct rs_pg_ops rs_pg_libpq;          /* async: readiness through the reactor */
+extern const struct rs_pg_ops rs_pg_libpq_blocking; /* blocking calls run through offload() */
 #endif
 
 static const struct rs_engine_ops *const engines[] = {
 #if RS_HAVE_URING
 	&rs_engine_uring,
 #endif
+#if RS_HAVE_EV
+	&rs_engine_ev,
+	&rs_engine_libev_uring,
+	&rs_engine_threadpool,
+#endif
 	NULL,
 };
 
+#define PRESET(var, name, summary, engine, driver) \
+	static const struct rs_preset var = { name, summary, engine, driver }
+
 #if RS_HAVE_URING && RS_HAVE_PGWIRE
-static const struct rs_preset preset_uring = {
-	"uring", "io_uring reactor, pgwire on the same ring, inline resume", &rs_engine_uring, &rs_pg_pgwire,
-};
+PRESET(p_uring, "uring", "io_uring reactor, pgwire on the same ring, inline resume", &rs_engine_uring,
+       &rs_pg_pgwire);
+#endif
+#if RS_HAVE_EV && RS_HAVE_LIBPQ
+PRESET(p_epoll, "epoll", "libev (epoll) reactor, libpq async", &rs_engine_ev, &rs_pg_libpq);
+PRESET(p_threadpool, "threadpool", "libev (epoll) reactor, blocking libpq on a worker pool", &rs_engine_threadpool,
+       &rs_pg_libpq_blocking);
+PRESET(p_libev_uring, "libev-uring", "libev's io_uring backend (readiness only), libpq async",
+       &rs_engine_libev_uring, &rs_pg_libpq);
+#endif
+#if RS_HAVE_URING && RS_HAVE_LIBPQ
+PRESET(p_uring_libpq, "uring-libpq", "io_uring reactor, libpq async with readiness as poll ops on the ring",
+       &rs_engine_uring, &rs_pg_libpq);
+#endif
+#if RS_HAVE_EV && RS_HAVE_PGWIRE
+PRESET(p_epoll_pgwire, "epoll-pgwire", "libev (epoll) reactor, pgwire on non-blocking sockets", &rs_engine_ev,
+       &rs_pg_pgwire);
 #endif
 
 static const struct rs_preset *const presets[] = {
 #if RS_HAVE_URING && RS_HAVE_PGWIRE
-	&preset_uring,
+	&p_uring,
+#endif
+#if RS_HAVE_EV && RS_HAVE_LIBPQ
+	&p_epoll,
+	&p_threadpool,
+#endif
+#if RS_HAVE_URING && RS_HAVE_LIBPQ
+	&p_uring_libpq,
+#endif
+#if RS_HAVE_EV && RS_HAVE_PGWIRE
+	&p_epoll_pgwire,
+#endif
+#if RS_HAVE_EV && RS_HAVE_LIBPQ
+	&p_libev_uring,
 #endif
 	NULL,
 };

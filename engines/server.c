@@ -173,7 +173,7 @@ struct serve_flags {
 	const char *cpus;
 	const char *uring_no;
 	const char *pg, *pg_mode;
-	long pool, rent_timeout_ms, pg_timeout_ms, pipeline_depth;
+	long pool, rent_timeout_ms, pg_timeout_ms, pipeline_depth, workers;
 	bool pg_nodelay;
 };
 
@@ -255,6 +255,7 @@ static int serve(const struct serve_flags *f)
 				.max_body_bytes = (size_t)f->body_bytes,
 			},
 			.engine_opts = f->uring_no,
+			.workers = (int)f->workers,
 		};
 	}
 	raise_fd_limit();
@@ -297,6 +298,7 @@ int rs_server_main(int argc, char **argv)
 		.rent_timeout_ms = 5000,
 		.pg_nodelay = true,
 		.pipeline_depth = 32,
+		.workers = 8,
 	};
 	const struct rs_opt opts[] = {
 		{ "engine", RS_OPT_STR, &f.engine, .help = "engine preset (see `harness engines`)" },
@@ -309,6 +311,7 @@ int rs_server_main(int argc, char **argv)
 		{ "max-headers", RS_OPT_INT, &f.headers, 1, RS_HTTP_MAX_HEADERS_CAP, .help = "header count limit (431)" },
 		{ "max-body-bytes", RS_OPT_INT, &f.body_bytes, 0, 1L << 30, .help = "request body limit (413)" },
 		{ "uring-no", RS_OPT_STR, &f.uring_no, .help = "uring: switch off multishot,bufring,defer" },
+		{ "workers", RS_OPT_INT, &f.workers, 1, 1024, .help = "threadpool: worker threads (rs-worker-N)" },
 		{ "pg", RS_OPT_STR, &f.pg, .help = "PostgreSQL URL (default: $RINGSIDE_PG_URL)" },
 		{ "pool", RS_OPT_INT, &f.pool, 1, 1024, .help = "Postgres connections per reactor" },
 		{ "pg-mode", RS_OPT_CHOICE, &f.pg_mode, .choices = "exclusive,shared",

@@ -10,15 +10,16 @@
 #include "rs_config.h"
 #include "server.h"
 
+/* Every preset: whether it can run here (its reactor's probe) and why not. */
 static int cmd_engines(int argc, char **argv)
 {
-	const struct rs_engine_ops *const *list = rs_engine_list();
-	printf("%-14s %-5s %s\n", "ENGINE", "RUNS", "WHAT");
+	const struct rs_preset *const *list = rs_preset_list();
+	printf("%-14s %-5s %-16s %-16s %s\n", "ENGINE", "RUNS", "REACTOR", "DRIVER", "WHAT");
 	for (size_t i = 0; list[i]; i++) {
 		const char *why = NULL;
-		int err = list[i]->probe(&why);
-		printf("%-14s %-5s %s%s%s\n", list[i]->name, err ? "no" : "yes", list[i]->summary,
-		       err ? " -- cannot run here: " : "", err ? why : "");
+		int err = list[i]->engine->probe(&why);
+		printf("%-14s %-5s %-16s %-16s %s%s%s\n", list[i]->name, err ? "no" : "yes", list[i]->engine->name,
+		       list[i]->driver->name, list[i]->summary, err ? " -- cannot run here: " : "", err ? why : "");
 	}
 	return 0;
 }

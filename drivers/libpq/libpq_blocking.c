@@ -1,0 +1,3 @@
+/* PLACEHOLDER - being written; not functional. */
+#include "pg.h"
+const struct rs_pg_ops rs_pg_libpq_blocking = { .name = "rs_pg_libpq_blocking" };

@@ -1,0 +1,6 @@
+/* PLACEHOLDER - being written; not functional. */
+#include <errno.h>
+#include "engine.h"
+static int stub_probe(const char **why) { *why = "not implemented yet"; return -ENOSYS; }
+const struct rs_engine_ops rs_engine_ev = { .name = "rs_engine_ev", .summary = "placeholder", .probe = stub_probe };
+const struct rs_engine_ops rs_engine_libev_uring = { .name = "rs_engine_libev_uring", .summary = "placeholder", .probe = stub_probe };

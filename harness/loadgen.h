@@ -1,0 +1,76 @@
+/* loadgen.h - the harness's own HTTP/1.1 load generator: epoll, keep-alive, pipelining, open or closed loop. */
+#ifndef RS_LOADGEN_H
+#define RS_LOADGEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hist.h"
+
+#define RS_LG_MAX_PATHS 16
+#define RS_LG_MAX_SECONDS 3600
+
+struct rs_lg_path {
+	const char *path;     /* "/db", "/queries?queries=20" */
+	int weight;           /* relative share of requests, >= 1 */
+};
+
+struct rs_lg_cfg {
+	const char *host;     /* numeric IPv4, e.g. "127.0.0.1" */
+	int port;
+	struct rs_lg_path paths[RS_LG_MAX_PATHS];
+	int npaths;
+	int threads;          /* loadgen threads (each its own epoll, connections, histograms) */
+	int conns;            /* total connections, spread over threads */
+	int pipeline;         /* requests in flight per connection (1 = none) */
+	double rate;          /* total requests/s for open loop; 0 = closed loop */
+	int duration_s;       /* measured seconds */
+	int warmup_s;         /* seconds before measuring, excluded from every figure */
+	int timeout_ms;       /* a request unanswered this long counts as a timeout; its conn is reset */
+	const int *cpus;      /* pin thread i to cpus[i % ncpus]; NULL: unpinned */
+	int ncpus;
+	/* Called about once a second from the main thread, for progress lines. */
+	void (*on_second)(void *arg, int second, uint64_t requests, uint64_t errors, uint64_t p99_us);
+	void *arg;
+	volatile int *stop;   /* set non-zero (e.g. from SIGINT) to end early: result marked partial */
+};
+
+/* One row per measured second (warm-up excluded). */
+struct rs_lg_second {
+	uint64_t requests;    /* responses completed in that second */
+	uint64_t errors;      /* every kind below, that second */
+	uint64_t p50_us, p99_us; /* corrected latency of that second's responses */
+};
+
+struct rs_lg_result {
+	uint64_t requests;    /* valid responses (2xx with the workload's body check passed) */
+	uint64_t connect_errors, resets, timeouts, non2xx, invalid;
+	double elapsed_s;     /* measured wall time */
+	double rps;           /* requests / elapsed_s */
+	double target_rate;   /* cfg.rate; 0 closed loop */
+	bool rate_unsustained; /* open loop fell behind schedule by more than 1% */
+	bool partial;         /* stopped early */
+	struct rs_hist *latency;     /* corrected (open loop: from intended send time); closed loop: = raw */
+	struct rs_hist *latency_raw; /* from actual send time */
+	struct rs_lg_second *seconds;
+	int nseconds;
+};
+
+/* Parse "/db" or "/db:3,/fortunes:1" into cfg->paths. 0 or -EINVAL (message on stderr). */
+int rs_lg_parse_paths(struct rs_lg_cfg *cfg, const char *list);
+
+/* Run the load; fills *res (free with rs_lg_result_free). 0 or a negative errno. */
+int rs_lg_run(const struct rs_lg_cfg *cfg, struct rs_lg_result *res);
+void rs_lg_result_free(struct rs_lg_result *res);
+
+/*
+ * Body check per workload path: status 200 and a body that looks right
+ * ("Hello, World!", {"message":...}, db=42, a JSON world object or array
+ * with the right count, the fortunes table...). Exposed for tests and the fuzzer.
+ */
+bool rs_lg_valid_body(const char *path, int status, const char *body, size_t len);
+
+/* `build/harness loadgen --url=http://127.0.0.1:8080/db --conns ... --out=DIR`. */
+int rs_loadgen_main(int argc, char **argv);
+
+#endif
