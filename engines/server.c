@@ -203,8 +203,10 @@ static int setup_pg(const struct serve_flags *f)
 		.pipeline_depth = (int)f->pipeline_depth,
 	};
 	if (g_pool_cfg.shared && !(g_preset->driver->caps & RS_PG_CAP_PIPELINE)) {
-		fprintf(stderr, "ringside: driver %s cannot pipeline: --pg-mode=shared is not available\n",
-			g_preset->driver->name);
+		fprintf(stderr,
+			"ringside: --pg-mode=shared: engine %s uses driver %s, which cannot pipeline; "
+			"use --pg-mode=exclusive\n",
+			g_preset->name, g_preset->driver->name);
 		return -EINVAL;
 	}
 	return 0;

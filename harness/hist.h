@@ -41,4 +41,16 @@ uint64_t rs_hist_percentile(const struct rs_hist *h, double p);
  * count/Buckets footer; values in unit_scale (1000.0 -> milliseconds). */
 int rs_hist_write_hgrm(const struct rs_hist *h, FILE *f, double unit_scale);
 
+/*
+ * A compact, immutable copy of a histogram's non-empty buckets (and its
+ * count, min, max, sums): how a load generator thread hands one second's
+ * latencies to the main thread without sharing a live histogram.
+ * rs_hist_snap_new: 0 or -ENOMEM. Merging a snapshot equals merging the
+ * histogram it was taken from.
+ */
+struct rs_hist_snap;
+int rs_hist_snap_new(const struct rs_hist *h, struct rs_hist_snap **out);
+void rs_hist_snap_free(struct rs_hist_snap *s);
+void rs_hist_merge_snap(struct rs_hist *dst, const struct rs_hist_snap *s);
+
 #endif

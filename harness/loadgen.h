@@ -56,8 +56,14 @@ struct rs_lg_result {
 	int nseconds;
 };
 
-/* Parse "/db" or "/db:3,/fortunes:1" into cfg->paths. 0 or -EINVAL (message on stderr). */
+/* Parse "/db" or "/db:3,/fortunes:1" into cfg->paths. 0 or -EINVAL (message on stderr).
+ * The weight is what follows the last colon when it is a number. The path
+ * strings are heap copies: release them with rs_lg_free_paths. */
 int rs_lg_parse_paths(struct rs_lg_cfg *cfg, const char *list);
+void rs_lg_free_paths(struct rs_lg_cfg *cfg);
+
+/* "0" or "0,2-3" -> cpus[0..n); returns n, or -EINVAL (also beyond max). */
+int rs_lg_parse_cpus(const char *list, int *cpus, int max);
 
 /* Run the load; fills *res (free with rs_lg_result_free). 0 or a negative errno. */
 int rs_lg_run(const struct rs_lg_cfg *cfg, struct rs_lg_result *res);

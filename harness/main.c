@@ -6,8 +6,11 @@
 
 #include "bench.h"
 #include "engine.h"
+#include "loadgen.h"
+#include "pg.h"
 #include "pgctl.h"
 #include "rs_config.h"
+#include "run.h"
 #include "server.h"
 
 /* Every preset: whether it can run here (its reactor's probe) and why not. */
@@ -77,6 +80,10 @@ static const struct command commands[] = {
 	{ "engines", cmd_engines, "list the engines built in and whether each can run here" },
 	{ "pg", rs_pgctl_main, "the private PostgreSQL: start|stop|restart|status|url|psql" },
 	{ "bench-fiber", rs_bench_fiber_main, "fiber switch cost against swapcontext" },
+	{ "loadgen", rs_loadgen_main, "load an HTTP server: --url [--paths] --conns [--rate] [--out=DIR]" },
+	{ "run", rs_run_main, "measure a server: --engine --workload --cores --conns --duration [--rate] [--repeat]" },
+	{ "sweep", rs_sweep_main, "a matrix of runs: --engines --workloads --cores --conns [--rates] --repeat, resumable" },
+	{ "export", rs_export_main, "run.json files as a tab-separated table: [--results=DIR] [--out=FILE] [--group]" },
 	{ "help", cmd_help, "this text" },
 	{ NULL, NULL, NULL },
 };

@@ -1,9 +1,14 @@
 /* test_db.c - the SQL workloads, pool and driver against the project's own PostgreSQL, per engine and pool mode. */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -299,6 +304,55 @@ static void case_restart(int port)
 	wait_backends(4);
 }
 
+static bool port_open(int port)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons((uint16_t)port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * --pg-mode=shared needs a driver that pipelines (libpq-blocking does not):
+ * the server refuses it at start-up, exit 2 before it listens. Start one
+ * and see which happens first.
+ */
+static bool shared_mode_refused(void)
+{
+	char eng[64], prt[32];
+	int port = free_port();
+	snprintf(eng, sizeof(eng), "--engine=%s", g_engine);
+	snprintf(prt, sizeof(prt), "--port=%d", port);
+	/* A URL nobody answers: no backend of ours shows up in the counts. */
+	char *const argv[] = { (char *)g_server, eng, prt, "--pg=postgresql://probe@127.0.0.1:1/probe",
+			       "--pg-mode=shared", "--pool=1", NULL };
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, STDERR_FILENO);
+		execv(g_server, argv);
+		_exit(127);
+	}
+	int status;
+	for (int i = 0; i < 1000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 2;
+		if (port_open(port))
+			break;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 5)
@@ -312,6 +366,10 @@ int main(int argc, char **argv)
 	int err = rs_pgctl_ensure_started(base, sizeof(base));
 	CHECK(!err, "cannot start the private PostgreSQL: %s", strerror(-err));
 	snprintf(g_url, sizeof(g_url), "%s?application_name=%s", base, g_app);
+	if (!strcmp(c, "shared-refused")) {
+		CHECK(shared_mode_refused(), "%s: --pg-mode=shared was not refused at start-up", g_engine);
+		return 0;
+	}
 
 	if (!strcmp(c, "auth")) {
 		case_auth();

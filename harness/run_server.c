@@ -1,0 +1,309 @@
+/* run_server.c - ringside-server as the harness's child: command line, start, readiness, graceful stop. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "results.h"
+#include "run_int.h"
+
+/* A TCP port nobody listens on right now; the server takes it a moment later. */
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -EADDRNOTAVAIL;
+
+	if (fd < 0)
+		return -errno;
+	if (!bind(fd, (struct sockaddr *)&sa, sizeof(sa)) && !getsockname(fd, (struct sockaddr *)&sa, &len))
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/* ringside-server lives next to the harness binary (build/). */
+static int server_path(char *out, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	if ((size_t)snprintf(out, size, "%s/ringside-server", dirname(self)) >= size)
+		return -ENAMETOOLONG;
+	return access(out, X_OK) ? -errno : 0;
+}
+
+static int add_arg(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int add_arg(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (r->argc + 1 >= RS_RUN_MAX_ARGS)
+		return -E2BIG;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	r->argv[r->argc++] = s;
+	return 0;
+}
+
+/* --server-flags="a b c": split on blanks (no quoting: flags take no spaces). */
+static int add_user_flags(struct run *r)
+{
+	char *copy, *save = NULL;
+	int err = 0;
+
+	if (!r->cfg->server_flags)
+		return 0;
+	copy = strdup(r->cfg->server_flags);
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, " \t", &save); t && !err; t = strtok_r(NULL, " \t", &save))
+		err = add_arg(r, "%s", t);
+	free(copy);
+	return err;
+}
+
+static int build_argv(struct run *r)
+{
+	char path[PATH_MAX];
+	const struct rs_run_cfg *c = r->cfg;
+	int err = server_path(path, sizeof(path));
+
+	if (err) {
+		fprintf(stderr, "ringside: no ringside-server next to the harness (%s): build it with ninja\n",
+			strerror(-err));
+		return err;
+	}
+	err = add_arg(r, "%s", path);
+	if (!err)
+		err = add_arg(r, "--engine=%s", c->engine);
+	if (!err)
+		err = add_arg(r, "--cores=%ld", c->cores);
+	if (!err)
+		err = add_arg(r, "--cpus=%s", r->server_list);
+	if (!err)
+		err = add_arg(r, "--port=%d", r->port);
+	/* SO_REUSEPORT spreads connections unevenly: room for all on one reactor. */
+	if (!err && c->conns > 4096)
+		err = add_arg(r, "--max-conns=%ld", c->conns);
+	if (!err && r->db) {
+		err = add_arg(r, "--pg=%s", r->pg_url);
+		if (!err)
+			err = add_arg(r, "--pool=%ld", c->pool);
+		if (!err)
+			err = add_arg(r, "--pg-mode=%s", c->pg_mode);
+	}
+	if (!err)
+		err = add_user_flags(r);
+	r->argv[r->argc] = NULL;
+	return err;
+}
+
+/* The command line for run.json, with the Postgres password replaced. */
+static int redacted_flags(struct run *r)
+{
+	size_t size;
+	FILE *f = open_memstream(&r->flags, &size);
+
+	if (!f)
+		return -errno;
+	for (int i = 1; i < r->argc; i++) {
+		const char *a = r->argv[i];
+		char *red = strncmp(a, "--pg=", 5) ? NULL : rs_results_redact(a + 5);
+		fprintf(f, "%s%s%s", i > 1 ? " " : "", red ? "--pg=" : "", red ? red : a);
+		free(red);
+	}
+	return fclose(f) ? -ENOMEM : 0;
+}
+
+static void __attribute__((noreturn)) server_child(struct run *r, pid_t parent, int log)
+{
+	/* The server dies with us; a terminal's ^C reaches only the harness,
+	 * which ends the load first and then stops the server itself. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(1);
+	setpgid(0, 0);
+	/* Not the harness's pinning: the server pins its reactors itself. */
+	sched_setaffinity(0, sizeof(r->affinity), &r->affinity);
+	if (!r->db)
+		unsetenv("RINGSIDE_PG_URL");
+	int null = open("/dev/null", O_RDONLY);
+	dup2(null, 0);
+	dup2(log, 1);
+	dup2(log, 2);
+	execv(r->argv[0], r->argv);
+	dprintf(2, "ringside: cannot run %s: %s\n", r->argv[0], strerror(errno));
+	_exit(127);
+}
+
+int rs_run_server_start(struct run *r)
+{
+	char log[4096];
+	pid_t parent = getpid();
+
+	r->port = free_port();
+	if (r->port < 0)
+		return r->port;
+	int err = build_argv(r);
+	if (!err)
+		err = redacted_flags(r);
+	if (err)
+		return err;
+	snprintf(log, sizeof(log), "%s/server.log", r->dir);
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "ringside: %s: %s\n", log, strerror(errno));
+		return err;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		server_child(r, parent, fd);
+	err = pid < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	r->pid = r->server_pid = pid;
+	return 0;
+}
+
+/* The last lines the server wrote: why it did not start, usually. */
+static void print_log_tail(const struct run *r)
+{
+	char path[4096], buf[2048];
+
+	snprintf(path, sizeof(path), "%s/server.log", r->dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t from = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	const char *p = from ? strchr(buf, '\n') : buf;
+	fprintf(stderr, "ringside: the server's stderr (%s) ends with:\n%s", path, p ? p + (from != 0) : buf);
+	if (buf[n - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+static void record_exit(struct run *r, int status)
+{
+	r->exited = true;
+	r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->pid = 0;
+}
+
+/* GET path once: the status code, or a negative errno. */
+static int http_status(int port, const char *path)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { 2, 0 };
+	char buf[512];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), status = -EIO;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		status = -errno;
+		goto out_close;
+	}
+	int n = snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
+	if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
+		goto out_close;
+	ssize_t got = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (got > 0) {
+		buf[got] = '\0';
+		if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+			status = -EPROTO;
+	}
+out_close:
+	close(fd);
+	return status;
+}
+
+/* Until GET of the workload's path answers 200: listening, pool warm, DB reachable. */
+int rs_run_server_ready(struct run *r)
+{
+	double deadline = rs_sampler_now() + 30;
+	int status, last = 0;
+
+	while (rs_sampler_now() < deadline) {
+		if (rs_run_interrupted())
+			return -EINTR;
+		if (waitpid(r->pid, &status, WNOHANG) == r->pid) {
+			record_exit(r, status);
+			fprintf(stderr, "ringside: %s server exited while starting (status %d)\n", r->cfg->engine,
+				r->exit_status);
+			print_log_tail(r);
+			return -ECHILD;
+		}
+		last = http_status(r->port, r->path);
+		if (last == 200)
+			return 0;
+		usleep(50000);
+	}
+	fprintf(stderr, "ringside: the server did not answer GET %s with 200 within 30 s (last: %d%s%s)\n",
+		r->path, last, last < 0 ? " " : "", last < 0 ? strerror(-last) : "");
+	print_log_tail(r);
+	return -ETIMEDOUT;
+}
+
+/* SIGTERM: the server finishes what is in flight and exits; SIGKILL after 10 s. */
+void rs_run_server_stop(struct run *r)
+{
+	int status = 0;
+
+	if (r->pid <= 0)
+		return;
+	kill(r->pid, SIGTERM);
+	for (int i = 0; i < 500; i++) {
+		pid_t p = waitpid(r->pid, &status, WNOHANG);
+		if (p == r->pid) {
+			record_exit(r, status);
+			return;
+		}
+		usleep(20000);
+	}
+	fprintf(stderr, "ringside: the server ignored SIGTERM for 10 s: killed\n");
+	kill(r->pid, SIGKILL);
+	while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	record_exit(r, status);
+	r->killed = true;
+}
+
+void rs_run_server_free(struct run *r)
+{
+	rs_run_server_stop(r);
+	for (int i = 0; i < r->argc; i++)
+		free(r->argv[i]);
+	r->argc = 0;
+	free(r->flags);
+	r->flags = NULL;
+}
