@@ -67,7 +67,7 @@ wait_port 18081
 ngx_worker=$(pgrep -P "$(cat "$tmp/nginx-master.pid")" | head -1)
 port=18090
 for e in $engines; do
-	"$build/harness/ringside-server" --engine="$e" --cores=1 --cpus="$SRV_CPU" --port=$port 2>"$tmp/$e.log" &
+	"$build/ringside-server" --engine="$e" --cores=1 --cpus="$SRV_CPU" --port=$port 2>"$tmp/$e.log" &
 	echo $! >"$tmp/$e.pid"
 	wait_port $port
 	for c in $CONNS; do

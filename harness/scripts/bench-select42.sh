@@ -12,8 +12,8 @@ DURATION=${DURATION:-10}
 CONNS=${CONNS:-64}
 POOL=${POOL:-8}
 OUT=${OUT:-"$top/results/runs/bench-select42-$(date +%Y%m%d-%H%M%S).tsv"}
-engines=${*:-$("$build/harness/harness" engines | awk 'NR > 1 && $2 == "yes" { print $1 }')}
-url=$("$build/harness/harness" pg start | tail -n 1)
+engines=${*:-$("$build/harness" engines | awk 'NR > 1 && $2 == "yes" { print $1 }')}
+url=$("$build/harness" pg start | tail -n 1)
 tmp=$(mktemp -d)
 trap 'kill $(cat "$tmp"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p "$(dirname "$OUT")"
@@ -48,7 +48,7 @@ pgbench_row
 port=18190
 for e in $engines; do
 	for mode in exclusive shared; do
-		"$build/harness/ringside-server" --engine="$e" --cores=1 --cpus="$SRV_CPU" --port=$port \
+		"$build/ringside-server" --engine="$e" --cores=1 --cpus="$SRV_CPU" --port=$port \
 			--pg="$url" --pool="$POOL" --pg-mode=$mode 2>"$tmp/$e.log" &
 		pid=$!
 		echo $pid >"$tmp/$e.pid"
