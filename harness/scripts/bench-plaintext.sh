@@ -16,6 +16,7 @@ engines=${*:-$("$build/harness" engines | awk 'NR > 1 && $2 == "yes" { print $1 
 tmp=$(mktemp -d)
 trap 'kill $(cat "$tmp"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p "$(dirname "$OUT")"
+. "$top/harness/scripts/lib.sh"
 
 # wrk has no pipelining flag: a Lua script sends 16 requests per write.
 cat >"$tmp/pipe16.lua" <<'LUA'
@@ -26,24 +27,6 @@ init = function(args)
 end
 request = function() return req end
 LUA
-
-cat >"$tmp/nginx.conf" <<NGX
-worker_processes 1;
-worker_cpu_affinity $(echo "obase=2; $((1 << SRV_CPU))" | bc);
-daemon off;
-error_log $tmp/nginx-error.log;
-pid $tmp/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server {
-    listen 18081 reuseport backlog=4096;
-    location /plaintext { default_type text/plain; return 200 "Hello, World!"; }
-  }
-}
-NGX
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # measure NAME PID PORT CONNS [wrk args...]: one wrk run; prints a TSV row.
 measure() {
@@ -59,12 +42,8 @@ measure() {
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$PIPE" "$rps" "$cpu" "$threads"
 }
 
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-
 printf 'server\tconns\tpipeline\trps\tserver_cpu_pct\tthreads\n' | tee "$OUT"
-taskset -c "$SRV_CPU" nginx -c "$tmp/nginx.conf" & echo $! >"$tmp/nginx-master.pid"
-wait_port 18081
-ngx_worker=$(pgrep -P "$(cat "$tmp/nginx-master.pid")" | head -1)
+ngx_worker=$(nginx_start "$tmp" 18081 "$SRV_CPU")
 port=18090
 for e in $engines; do
 	"$build/ringside-server" --engine="$e" --cores=1 --cpus="$SRV_CPU" --port=$port 2>"$tmp/$e.log" &

@@ -18,13 +18,7 @@ tmp=$(mktemp -d)
 trap 'kill $(cat "$tmp"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p "$(dirname "$OUT")"
 
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-# "reactor=1 iou-wrk=0 other=0" from /proc/PID/task/*/comm
-threads_by_kind() {
-	awk '/^rs-reactor/ { r++ } /^rs-worker/ { w++ } /^iou-wrk/ { i++ } !/^(rs-reactor|rs-worker|iou-wrk)/ { o++ }
-	     END { printf "reactor=%d worker=%d iou-wrk=%d other=%d", r, w, i, o }' /proc/"$1"/task/*/comm
-}
+. "$top/harness/scripts/lib.sh"
 
 printf 'what\tpath\tconns\trps_or_tps\tserver_cpu_pct\tthreads\n' | tee "$OUT"
 
