@@ -26,7 +26,7 @@ http {
   }
 }
 NGX
-	taskset -c "$3" nginx -c "$1/nginx.conf" &
+	taskset -c "$3" nginx -c "$1/nginx.conf" >"$1/nginx.out" 2>&1 &  # not our stdout: $(nginx_start) would wait for it
 	echo $! >"$1/nginx-master.pid"
 	wait_port "$2"
 	pgrep -P "$(cat "$1/nginx-master.pid")" | head -1
