@@ -94,6 +94,8 @@ static int set_param(struct rs_pg_conninfo *ci, const char *k, const char *v)
 		return SETSTR(application_name, v);
 	if (!strcmp(k, "sslmode"))
 		return SETSTR(sslmode, v);
+	if (!strcmp(k, "passfile"))
+		return SETSTR(passfile, v);
 	if (!strcmp(k, "connect_timeout"))
 		return set_timeout(ci, v);
 	return -EINVAL;
@@ -271,6 +273,12 @@ static int fill_defaults(struct rs_pg_conninfo *ci)
 		strcpy(ci->dbname, ci->user);
 	if (!ci->password[0] && pw && SETSTR(password, pw))
 		return -ENAMETOOLONG;
+	/* libpq's order: the URL's password, PGPASSWORD, then the file. */
+	if (!ci->password[0]) {
+		int err = rs_pg_pgpass_lookup(ci);
+		if (err)
+			return err;
+	}
 	if (!ci->sslmode[0])
 		strcpy(ci->sslmode, "disable");
 	return 0;

@@ -151,8 +151,10 @@ int rs_pg_sqlstate_errno(const char *sqlstate);
  * (also postgres://, [v6]:port, ?host=/socket/dir, percent-escapes) or from
  * "host=/run/postgresql port=5432 user=u dbname=d" keyword form. A host
  * starting with '/' is a Unix socket directory. Defaults: host
- * /var/run/postgresql, port 5432, user = the process owner, dbname = user,
- * password from PGPASSWORD when absent.
+ * /var/run/postgresql, port 5432, user = the process owner, dbname = user.
+ * The password, as libpq finds it: the URL's, else $PGPASSWORD, else the
+ * first matching line of the password file (rs_pg_pgpass_lookup).
+ * Never print a password: harness/results.c's rs_results_redact hides it.
  */
 struct rs_pg_conninfo {
 	char host[256];
@@ -162,6 +164,7 @@ struct rs_pg_conninfo {
 	char dbname[64];
 	char application_name[64];
 	char sslmode[16];         /* "disable" unless given; drivers without TLS refuse require/verify-* */
+	char passfile[256];       /* password file; default $PGPASSFILE, else ~/.pgpass */
 	int connect_timeout;      /* seconds, 0 = none */
 	/* Filled once at start-up by rs_pg_conninfo_resolve, so that reactors
 	 * never resolve names (no blocking call once they run). */
@@ -179,6 +182,15 @@ int rs_pg_conninfo_parse(const char *url, struct rs_pg_conninfo *out);
  */
 int rs_pg_conninfo_sockaddr(const struct rs_pg_conninfo *ci, struct sockaddr_storage *ss,
 			    socklen_t *len);
+
+/* Fill ci->password from the password file (drivers/pgpass.c): ci->passfile,
+ * else $PGPASSFILE, else ~/.pgpass, libpq's format and matching rules.
+ * 0 whether or not a line matched, or a negative errno. */
+int rs_pg_pgpass_lookup(struct rs_pg_conninfo *ci);
+
+/* Copy of a URL or keyword string with every password replaced by "***"
+ * (malloc'd; NULL for NULL or out of memory). drivers/redact.c. */
+char *rs_pg_redact(const char *url);
 
 /* Fill ci->addr/addrlen from host and port (see rs_pg_conninfo_sockaddr). */
 int rs_pg_conninfo_resolve(struct rs_pg_conninfo *ci);

@@ -32,7 +32,12 @@ void rs_buf_consume(struct rs_buf *b, size_t n);
 void rs_buf_shrink(struct rs_buf *b, size_t keep);
 void rs_buf_free(struct rs_buf *b);
 
-static inline char *rs_buf_head(const struct rs_buf *b) { return b->data + b->off; }
+/* A buffer never grown has no storage: NULL + 0 is undefined in C (UBSan's
+ * pointer-overflow check says so), so that case returns NULL as it is. */
+static inline char *rs_buf_head(const struct rs_buf *b)
+{
+	return b->data ? b->data + b->off : NULL;
+}
 /* Where the next append goes; valid after rs_buf_reserve. */
 static inline char *rs_buf_tail(const struct rs_buf *b) { return b->data + b->off + b->len; }
 static inline size_t rs_buf_room(const struct rs_buf *b) { return b->cap - b->off - b->len; }

@@ -31,6 +31,9 @@ struct rs_reactor_cfg {
 	unsigned max_conns;        /* connections per reactor; the engine sizes its rings for this */
 	size_t fiber_stack;        /* bytes, 0 = build default */
 	struct rs_http_limits http;
+	int header_timeout_ms;     /* a request must arrive whole within this of its first byte
+	                            * (of the accept, for the first request), else 408; 0 = never */
+	int idle_timeout_ms;       /* keep-alive connections idle longer are closed; 0 = never */
 	const char *engine_opts;   /* engine-specific, e.g. "multishot,bufring" for --uring-no */
 	int workers;               /* offload engines: worker threads in the process (--workers) */
 };
@@ -61,6 +64,9 @@ struct rs_conn {
 	struct rs_buf in;          /* bytes received, not yet parsed */
 	struct rs_buf out;         /* responses not yet sent */
 	struct rs_http_parser parser;
+	/* conn_read gives up with -ETIMEDOUT once rs_clock_ms() passes this
+	 * while it waits; 0 = no deadline. Set by rs_conn_serve. */
+	int64_t deadline_ms;
 };
 
 struct rs_engine_ops {
@@ -106,7 +112,10 @@ struct rs_engine_ops {
 	 * Append at least one received byte to c->in, suspending the fiber until
 	 * data arrives. Returns the number of bytes appended, 0 on orderly EOF,
 	 * or a negative errno (-ECONNRESET, -ESHUTDOWN when the reactor stops
-	 * while the connection is idle, -ENOMEM).
+	 * while the connection is idle, -ETIMEDOUT when c->deadline_ms passed
+	 * while it waited, -ENOMEM). Deadlines are checked by a coarse sweep
+	 * per reactor every rs_conn_sweep_ms(cfg), not by a timer per read:
+	 * -ETIMEDOUT may come that much late.
 	 */
 	ssize_t (*conn_read)(struct rs_conn *c);
 
@@ -154,6 +163,20 @@ struct rs_engine_ops {
 /* The per-connection fiber body, shared by every engine (engines/conn.c):
  * read, parse every complete request, answer them all, flush once, repeat. */
 void rs_conn_serve(struct rs_conn *c);
+
+/* Coarse monotonic milliseconds (CLOCK_MONOTONIC_COARSE: a vDSO read, no
+ * syscall), the clock of rs_conn.deadline_ms. */
+int64_t rs_clock_ms(void);
+
+/* How often a reactor sweeps its connections for passed deadlines: a
+ * quarter of the shortest timeout, within 10..250 ms; 0 when both are off. */
+int rs_conn_sweep_ms(const struct rs_reactor_cfg *cfg);
+
+/* Is c waiting past its deadline at time now? For the engines' sweeps. */
+static inline bool rs_conn_expired(const struct rs_conn *c, int64_t now)
+{
+	return c->deadline_ms && now >= c->deadline_ms;
+}
 
 /*
  * A preset is what --engine=NAME means: a reactor and a Postgres driver

@@ -23,6 +23,22 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+/* ThreadSanitizer keeps a shadow stack per thread: a stack switch it is not
+ * told about corrupts it (and then every report). Each fiber gets its own
+ * TSan context, and every switch is announced. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RS_FIBER_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define RS_FIBER_TSAN 1
+#endif
+
+#ifdef RS_FIBER_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 #define likely(x) __builtin_expect(!!(x), 1)
 #define HIDDEN __attribute__((visibility("hidden")))
 
@@ -47,6 +63,10 @@ struct rs_fiber {
 	void *fake_stack;		/* ASan's fake stack while suspended */
 	const void *caller_bottom;	/* resumer's stack, for switching back */
 	size_t caller_size;
+#endif
+#ifdef RS_FIBER_TSAN
+	void *tsan;			/* this fiber's TSan context */
+	void *tsan_caller;		/* the resumer's, for switching back */
 #endif
 } __attribute__((aligned(64)));
 
@@ -111,6 +131,56 @@ static void fiber_unpoison(struct rs_fiber *f)
 #define asan_finish(save, bottom, size) ((void)0)
 #endif
 
+#ifdef RS_FIBER_TSAN
+/*
+ * A fresh context per run of a fiber: a finished fiber never returns from
+ * rs_fiber_entry, so its old context keeps frames that would pile up over
+ * reuses. A context cannot be destroyed while running on it, so the old one
+ * goes when the stack is reused or unmapped.
+ */
+static void tsan_renew(struct rs_fiber *f)
+{
+	if (f->tsan)
+		__tsan_destroy_fiber(f->tsan);
+	f->tsan = __tsan_create_fiber(0);
+}
+
+static void tsan_drop(struct rs_fiber *f)
+{
+	if (f->tsan)
+		__tsan_destroy_fiber(f->tsan);
+	f->tsan = NULL;
+}
+
+/* Flags 0: the switch orders everything before it before everything after, as it does. */
+static void tsan_enter(struct rs_fiber *f)
+{
+	f->tsan_caller = __tsan_get_current_fiber();
+	__tsan_switch_to_fiber(f->tsan, 0);
+}
+
+static void tsan_leave(struct rs_fiber *f)
+{
+	__tsan_switch_to_fiber(f->tsan_caller, 0);
+}
+#else
+static void tsan_renew(struct rs_fiber *f)
+{
+}
+
+static void tsan_drop(struct rs_fiber *f)
+{
+}
+
+static void tsan_enter(struct rs_fiber *f)
+{
+}
+
+static void tsan_leave(struct rs_fiber *f)
+{
+}
+#endif
+
 int rs_fiber_pool_create(size_t stack_size, struct rs_fiber_pool **out)
 {
 	struct rs_fiber_pool *pool;
@@ -144,6 +214,7 @@ static void fiber_unmap(struct rs_fiber_pool *pool, struct rs_fiber *f)
 	void *map = f->map;
 
 	fiber_unpoison(f);
+	tsan_drop(f);
 	munmap(map, pool->map_size);
 }
 
@@ -176,6 +247,7 @@ static int fiber_map(struct rs_fiber_pool *pool, struct rs_fiber **out)
 
 	f = (struct rs_fiber *)(map + pool->map_size) - 1;
 	f->map = map;
+	/* The mapping is fresh zeroes: no TSan context to destroy yet. */
 	f->pool = pool;
 	f->next_mapped = pool->mapped;
 	pool->mapped = f;
@@ -226,6 +298,7 @@ int rs_fiber_create(struct rs_fiber_pool *pool, rs_fiber_fn fn, void *arg,
 	f->arg = arg;
 	f->data = NULL;
 	f->next_free = NULL;
+	tsan_renew(f);
 	fiber_prepare(f);
 	*out = f;
 	return 0;
@@ -255,6 +328,7 @@ bool rs_fiber_resume(struct rs_fiber *f)
 
 	f->prev = fiber_current;
 	fiber_current = f;
+	tsan_enter(f);
 	asan_start(&fake_stack, fiber_stack_bottom(f), f->pool->stack_size);
 	alive = rs_fiber_switch(&f->caller_sp, f->sp, false);
 	asan_finish(fake_stack, NULL, NULL);
@@ -262,6 +336,7 @@ bool rs_fiber_resume(struct rs_fiber *f)
 #else
 	f->prev = fiber_current;
 	fiber_current = f;
+	tsan_enter(f);
 	return rs_fiber_switch(&f->caller_sp, f->sp, false);
 #endif
 }
@@ -272,6 +347,7 @@ void rs_fiber_yield(void)
 
 	assert(f);
 	fiber_current = f->prev;
+	tsan_leave(f);
 	asan_start(&f->fake_stack, f->caller_bottom, f->caller_size);
 	rs_fiber_switch(&f->sp, f->caller_sp, true);
 	asan_finish(f->fake_stack, &f->caller_bottom, &f->caller_size);
@@ -286,6 +362,7 @@ void rs_fiber_entry(struct rs_fiber *f)
 	/* Recycled while still running on it: safe, as nothing can take it
 	 * from the free list before the switch below leaves it for good. */
 	fiber_recycle(f);
+	tsan_leave(f);
 	/* NULL tells ASan to destroy our fake stack. */
 	asan_start(NULL, f->caller_bottom, f->caller_size);
 	rs_fiber_switch(&f->sp, f->caller_sp, false);

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "opts.h"
+#include "pg.h"
 
 void rs_opts_usage(const struct rs_opt *opts, bool to_stdout)
 {
@@ -83,9 +84,19 @@ static int opt_set(const char *cmd, const struct rs_opt *o, const char *val)
 	return -EINVAL;
 }
 
+/* Arguments echoed in errors go through this: a mistyped --pg=URL must not
+ * print its password. */
+static void say_arg(const char *cmd, const char *what, const char *arg)
+{
+	char *shown = rs_pg_redact(arg);
+	fprintf(stderr, "%s: %s '%s'", cmd, what, shown ? shown : "?");
+	free(shown);
+}
+
 static int unknown_flag(const char *cmd, const struct rs_opt *opts, const char *arg)
 {
-	fprintf(stderr, "%s: unknown option '%s'; accepted options:\n", cmd, arg);
+	say_arg(cmd, "unknown option", arg);
+	fprintf(stderr, "; accepted options:\n");
 	rs_opts_usage(opts, false);
 	return -EINVAL;
 }
@@ -97,7 +108,8 @@ int rs_opts_parse(const char *cmd, const struct rs_opt *opts, int argc, char **a
 		char *arg = argv[i];
 		if (strncmp(arg, "--", 2) != 0) {
 			if (!npos) {
-				fprintf(stderr, "%s: unexpected argument '%s'\n", cmd, arg);
+				say_arg(cmd, "unexpected argument", arg);
+				fputc('\n', stderr);
 				return -EINVAL;
 			}
 			argv[first + pos++] = arg;

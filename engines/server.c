@@ -170,6 +170,7 @@ static int unknown_engine(const char *name)
 struct serve_flags {
 	const char *engine;
 	long cores, port, max_conns, fiber_stack_kb, header_bytes, headers, body_bytes;
+	long header_timeout_ms, idle_timeout_ms;
 	const char *cpus;
 	const char *uring_no;
 	const char *pg, *pg_mode;
@@ -256,6 +257,8 @@ static int serve(const struct serve_flags *f)
 				.max_headers = (size_t)f->headers,
 				.max_body_bytes = (size_t)f->body_bytes,
 			},
+			.header_timeout_ms = (int)f->header_timeout_ms,
+			.idle_timeout_ms = (int)f->idle_timeout_ms,
 			.engine_opts = f->uring_no,
 			.workers = (int)f->workers,
 		};
@@ -295,6 +298,8 @@ int rs_server_main(int argc, char **argv)
 		.header_bytes = (long)rs_http_default_limits.max_header_bytes,
 		.headers = (long)rs_http_default_limits.max_headers,
 		.body_bytes = (long)rs_http_default_limits.max_body_bytes,
+		.header_timeout_ms = 10000,
+		.idle_timeout_ms = 60000,
 		.pg_mode = "exclusive",
 		.pool = 8,
 		.rent_timeout_ms = 5000,
@@ -307,11 +312,15 @@ int rs_server_main(int argc, char **argv)
 		{ "cores", RS_OPT_INT, &f.cores, 1, MAX_REACTORS, .help = "reactor threads, one per core" },
 		{ "cpus", RS_OPT_STR, &f.cpus, .help = "CPUs to pin reactors to, e.g. 1,3 or 2-5" },
 		{ "port", RS_OPT_INT, &f.port, 1, 65535, .help = "TCP port" },
-		{ "max-conns", RS_OPT_INT, &f.max_conns, 1, 1 << 20, .help = "connections per reactor" },
+		{ "max-conns", RS_OPT_INT, &f.max_conns, 1, 1 << 20, .help = "connections per reactor; more get 503" },
 		{ "fiber-stack", RS_OPT_INT, &f.fiber_stack_kb, 16, 8192, .help = "fiber stack KiB" },
 		{ "max-header-bytes", RS_OPT_INT, &f.header_bytes, 256, 1 << 20, .help = "request head limit (431)" },
 		{ "max-headers", RS_OPT_INT, &f.headers, 1, RS_HTTP_MAX_HEADERS_CAP, .help = "header count limit (431)" },
 		{ "max-body-bytes", RS_OPT_INT, &f.body_bytes, 0, 1L << 30, .help = "request body limit (413)" },
+		{ "header-timeout-ms", RS_OPT_INT, &f.header_timeout_ms, 0, 3600000,
+		  .help = "a request must arrive whole this soon after its first byte (408); 0 = never" },
+		{ "idle-timeout-ms", RS_OPT_INT, &f.idle_timeout_ms, 0, 86400000,
+		  .help = "close keep-alive connections idle this long; 0 = never" },
 		{ "uring-no", RS_OPT_STR, &f.uring_no, .help = "uring: switch off multishot,bufring,defer" },
 		{ "workers", RS_OPT_INT, &f.workers, 1, 1024, .help = "threadpool: worker threads (rs-worker-N)" },
 		{ "pg", RS_OPT_STR, &f.pg, .help = "PostgreSQL URL (default: $RINGSIDE_PG_URL)" },

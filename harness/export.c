@@ -89,6 +89,9 @@ static void fill_row(json_t *run, struct rs_export_row *row)
 	row->cpu_us_per_request = num_at(run, "server", "cpu_us_per_request");
 	row->syscalls_per_request = num_at(run, "server", "syscalls_per_request");
 	row->threads_max = num_at(run, "server", "threads_max");
+	row->fault_at_s = num_at(run, "fault", "at_s");
+	row->fault_duration_s = num_at(run, "fault", "duration_s");
+	row->fault_recovery_s = num_at(run, "fault", "recovery_s");
 	row->partial = json_is_true(json_object_get(run, "partial")) ||
 		       json_is_true(json_object_get(sum, "partial"));
 }
@@ -120,10 +123,21 @@ int rs_export_read(const char *dir, struct rs_export_row *row)
 struct rows {
 	struct rs_export_row *v;
 	int n, cap, bad, partial;
-	bool keep_partial;
+	bool keep_partial, variant;
+	size_t rootlen;
 };
 
 static struct rows *g_rows; /* nftw has no user pointer */
+
+/* The first directory under the root: collect.sh puts each variant (a server flag on or off) in its own. */
+static void variant_of(const char *dir, size_t rootlen, char *out, size_t size)
+{
+	const char *rel = dir + rootlen;
+	while (*rel == '/')
+		rel++;
+	size_t len = strcspn(rel, "/");
+	snprintf(out, size, "%.*s", (int)len, len ? rel : "-");
+}
 
 static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -143,7 +157,10 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 		rs->cap = cap;
 	}
 	struct rs_export_row *row = &rs->v[rs->n];
-	if (rs_export_read(dir, row)) {
+	int err = rs_export_read(dir, row);
+	if (!err && rs->variant)
+		variant_of(dir, rs->rootlen, row->variant, sizeof(row->variant));
+	if (err) {
 		fprintf(stderr, "ringside export: %s/run.json does not parse: skipped\n", dir);
 		rs->bad++;
 	} else if (row->partial && !rs->keep_partial) {
@@ -158,7 +175,9 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 static int cmp_row(const void *a, const void *b)
 {
 	const struct rs_export_row *x = a, *y = b;
-	int c = strcmp(x->engine, y->engine);
+	int c = strcmp(x->variant, y->variant);
+	if (!c)
+		c = strcmp(x->engine, y->engine);
 	if (!c)
 		c = strcmp(x->workload, y->workload);
 	if (!c)
@@ -174,9 +193,9 @@ static int cmp_row(const void *a, const void *b)
 	return c ? c : strcmp(x->dir, y->dir);
 }
 
-static bool same_group(const struct rs_export_row *x, const struct rs_export_row *y)
+bool rs_export_same_group(const struct rs_export_row *x, const struct rs_export_row *y)
 {
-	return !strcmp(x->engine, y->engine) && !strcmp(x->workload, y->workload) && x->cores == y->cores &&
+	return !strcmp(x->variant, y->variant) && !strcmp(x->engine, y->engine) && !strcmp(x->workload, y->workload) && x->cores == y->cores &&
 	       x->conns == y->conns && x->rate == y->rate && !strcmp(x->pg_mode, y->pg_mode) && x->pool == y->pool;
 }
 
@@ -200,7 +219,7 @@ static void metrics(const struct rs_export_row *r, double m[NMETRICS])
 }
 
 /* gnuplot skips NaN; three decimals keep us/request and syscalls/request readable. */
-static void put_num(FILE *f, double v)
+void rs_export_put_num(FILE *f, double v)
 {
 	if (isnan(v))
 		fputs("\tNaN", f);
@@ -210,24 +229,31 @@ static void put_num(FILE *f, double v)
 		fprintf(f, "\t%.3f", v);
 }
 
-static void put_key(FILE *f, const struct rs_export_row *r)
+void rs_export_put_key(FILE *f, const struct rs_export_row *r, bool variant)
 {
+	if (variant)
+		fprintf(f, "%s\t", r->variant);
 	fprintf(f, "%s\t%s\t%ld\t%ld\t%ld\t%s\t%ld", r->engine, r->workload, r->cores, r->conns, r->rate,
 		r->pg_mode, r->pool);
 }
 
+void rs_export_put_key_header(FILE *f, bool variant)
+{
+	fprintf(f, "%sengine\tworkload\tcores\tconns\trate\tpg_mode\tpool", variant ? "variant\t" : "");
+}
+
 static void write_runs(FILE *f, const struct rows *rs)
 {
-	fputs("engine\tworkload\tcores\tconns\trate\tpg_mode\tpool", f);
+	rs_export_put_key_header(f, rs->variant);
 	for (int k = 0; k < NMETRICS; k++)
 		fprintf(f, "\t%s", metric_names[k]);
 	fputs("\trun\n", f);
 	for (int i = 0; i < rs->n; i++) {
 		double m[NMETRICS];
 		metrics(&rs->v[i], m);
-		put_key(f, &rs->v[i]);
+		rs_export_put_key(f, &rs->v[i], rs->variant);
 		for (int k = 0; k < NMETRICS; k++)
-			put_num(f, m[k]);
+			rs_export_put_num(f, m[k]);
 		fprintf(f, "\t%s\n", rs->v[i].dir);
 	}
 }
@@ -252,46 +278,72 @@ static void group_stats(const struct rows *rs, int from, int to, int k, double *
 
 static void write_groups(FILE *f, const struct rows *rs)
 {
-	fputs("engine\tworkload\tcores\tconns\trate\tpg_mode\tpool\truns", f);
+	rs_export_put_key_header(f, rs->variant);
+	fputs("\truns", f);
 	for (int k = 0; k < NMETRICS; k++)
 		fprintf(f, "\t%s\t%s_min\t%s_max", metric_names[k], metric_names[k], metric_names[k]);
 	fputc('\n', f);
 	for (int i = 0, j; i < rs->n; i = j) {
-		for (j = i + 1; j < rs->n && same_group(&rs->v[i], &rs->v[j]); j++)
+		for (j = i + 1; j < rs->n && rs_export_same_group(&rs->v[i], &rs->v[j]); j++)
 			;
-		put_key(f, &rs->v[i]);
+		rs_export_put_key(f, &rs->v[i], rs->variant);
 		fprintf(f, "\t%d", j - i);
 		for (int k = 0; k < NMETRICS; k++) {
 			double s[3];
 			group_stats(rs, i, j, k, s);
-			put_num(f, s[0]);
-			put_num(f, s[1]);
-			put_num(f, s[2]);
+			rs_export_put_num(f, s[0]);
+			rs_export_put_num(f, s[1]);
+			rs_export_put_num(f, s[2]);
 		}
 		fputc('\n', f);
 	}
 }
 
-int rs_export_table(const char *root, FILE *f, bool group, bool partial)
+static int scan(const char *root, struct rows *rs)
 {
-	struct rows rs = { .keep_partial = partial };
-
-	g_rows = &rs;
+	rs->rootlen = strlen(root);
+	g_rows = rs;
 	int err = nftw(root, visit, 32, FTW_PHYS) ? -errno : 0;
 	g_rows = NULL;
 	if (err) {
 		fprintf(stderr, "ringside export: %s: %s\n", root, strerror(-err));
-		goto out_free;
+		return err;
 	}
-	qsort(rs.v, (size_t)rs.n, sizeof(*rs.v), cmp_row);
-	if (group)
-		write_groups(f, &rs);
-	else
-		write_runs(f, &rs);
-	if (rs.partial)
+	qsort(rs->v, (size_t)rs->n, sizeof(*rs->v), cmp_row);
+	if (rs->partial)
 		fprintf(stderr, "ringside export: left out %d partial (interrupted) run%s; --partial keeps them\n",
-			rs.partial, rs.partial > 1 ? "s" : "");
-out_free:
+			rs->partial, rs->partial > 1 ? "s" : "");
+	return 0;
+}
+
+int rs_export_scan(const char *root, bool partial, bool variant, struct rs_export_row **out, int *n)
+{
+	struct rows rs = { .keep_partial = partial, .variant = variant };
+	int err = scan(root, &rs);
+
+	if (err) {
+		free(rs.v);
+		return err;
+	}
+	*out = rs.v;
+	*n = rs.n;
+	return 0;
+}
+
+int rs_export_table(const char *root, FILE *f, bool group, bool partial)
+{
+	return rs_export_table_v(root, f, group, partial, false);
+}
+
+int rs_export_table_v(const char *root, FILE *f, bool group, bool partial, bool variant)
+{
+	struct rows rs = { .keep_partial = partial, .variant = variant };
+	int err = scan(root, &rs);
+
+	if (!err && group)
+		write_groups(f, &rs);
+	else if (!err)
+		write_runs(f, &rs);
 	free(rs.v);
 	return err;
 }
@@ -299,24 +351,39 @@ out_free:
 int rs_export_main(int argc, char **argv)
 {
 	const char *root = RS_SOURCE_ROOT "/results/runs", *out = NULL;
-	bool group = false, partial = false;
+	bool group = false, partial = false, variant = false, spectrum = false, timeline = false;
 	const struct rs_opt opts[] = {
 		{ "results", RS_OPT_STR, &root, .help = "where to look for run.json, recursively (default results/runs)" },
 		{ "out", RS_OPT_STR, &out, .help = "file to write (default: standard output)" },
 		{ "group", RS_OPT_BOOL, &group,
 		  .help = "one row per (engine workload cores conns rate pg_mode pool): median, min, max" },
 		{ "partial", RS_OPT_BOOL, &partial, .help = "keep interrupted runs" },
+		{ "variant", RS_OPT_BOOL, &variant,
+		  .help = "a first column 'variant': the directory under --results each run lies in (part of the group)" },
+		{ "spectrum", RS_OPT_BOOL, &spectrum,
+		  .help = "per group, latency at percentiles p from latency.hgrm: x = 1/(1-p), median, min, max" },
+		{ "timeline", RS_OPT_BOOL, &timeline,
+		  .help = "per group, the timeline.tsv of its median run (by req/s), one row per second" },
 		{ NULL },
 	};
 	int err = rs_opts_parse("ringside export", opts, argc, argv, 1, NULL);
 	if (err)
 		return err > 0 ? 0 : 2;
+	if (group + spectrum + timeline > 1) {
+		fprintf(stderr, "ringside export: --group, --spectrum and --timeline are different tables: pick one\n");
+		return 2;
+	}
 	FILE *f = out ? fopen(out, "w") : stdout;
 	if (!f) {
 		fprintf(stderr, "ringside export: %s: %s\n", out, strerror(errno));
 		return 1;
 	}
-	err = rs_export_table(root, f, group, partial);
+	if (spectrum)
+		err = rs_export_spectrum(root, f, partial, variant);
+	else if (timeline)
+		err = rs_export_timeline(root, f, partial, variant);
+	else
+		err = rs_export_table_v(root, f, group, partial, variant);
 	if (out && fclose(f))
 		err = -errno;
 	return err ? 1 : 0;

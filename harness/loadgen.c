@@ -312,7 +312,7 @@ static int check_cfg(const struct rs_lg_cfg *cfg)
 	if (!cfg->host || cfg->port < 1 || cfg->port > 65535 || cfg->npaths < 1 ||
 	    cfg->npaths > RS_LG_MAX_PATHS || cfg->threads < 1 || cfg->conns < 1 || cfg->pipeline < 1 ||
 	    cfg->rate < 0 || cfg->duration_s < 1 || cfg->duration_s > RS_LG_MAX_SECONDS ||
-	    cfg->warmup_s < 0 || cfg->timeout_ms < 0)
+	    cfg->warmup_s < 0 || cfg->timeout_ms < 0 || cfg->reset_every == 1 || cfg->reset_every < 0)
 		return -EINVAL;
 	for (int i = 0; i < cfg->npaths; i++)
 		if (!cfg->paths[i].path || cfg->paths[i].path[0] != '/' || cfg->paths[i].weight < 1)
@@ -334,6 +334,10 @@ static int run_init(struct lg_run *run, const struct rs_lg_cfg *cfg)
 	run->t_start = lg_now() + LEAD_NS;
 	run->t0 = run->t_start + (uint64_t)cfg->warmup_s * NS_PER_S;
 	run->t_end = run->t0 + (uint64_t)cfg->duration_s * NS_PER_S;
+	if (cfg->reset_every) {
+		run->reset_from = run->t0 + (uint64_t)(cfg->reset_from_s * NS_PER_S);
+		run->reset_until = run->t0 + (uint64_t)(cfg->reset_until_s * NS_PER_S);
+	}
 	return build_requests(run);
 }
 
@@ -460,6 +464,7 @@ static void merge_totals(struct lg_main *m, struct rs_lg_result *res)
 		res->timeouts += t->errs[LG_TIMEOUT];
 		res->non2xx += t->errs[LG_NON2XX];
 		res->invalid += t->errs[LG_INVALID];
+		res->client_resets += t->client_resets;
 		rs_hist_merge(res->latency, t->lat);
 		rs_hist_merge(res->latency_raw, t->raw);
 		if (t->exit_ns > exit_ns)
@@ -507,6 +512,8 @@ int rs_lg_run(const struct rs_lg_cfg *cfg, struct rs_lg_result *res)
 	for (int i = 0; m.threads && i < m.nthreads; i++)
 		m.threads[i].ep = -1;
 	err = !m.threads || rs_hist_new(&m.scratch) ? -ENOMEM : run_init(&m.run, cfg);
+	if (!err && cfg->on_start)
+		cfg->on_start(cfg->arg, (double)m.run.t0 / NS_PER_S);
 	err = err ? err : start_threads(&m);
 	if (err)
 		goto out_fail;

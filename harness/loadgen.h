@@ -33,6 +33,17 @@ struct rs_lg_cfg {
 	void (*on_second)(void *arg, int second, uint64_t requests, uint64_t errors, uint64_t p99_us);
 	void *arg;
 	volatile int *stop;   /* set non-zero (e.g. from SIGINT) to end early: result marked partial */
+	/* Called once, from the calling thread, just before the connections open, with the
+	 * start of the measured window (CLOCK_MONOTONIC s): faults are timed from it. May be NULL. */
+	void (*on_start)(void *arg, double t0_s);
+	/*
+	 * Fault client-reset: within [reset_from_s, reset_until_s) of the measured window,
+	 * every reset_every-th request of a connection (>= 2; 0: off) goes alone and is
+	 * abandoned with an RST, alternately after half of it and after all of it (before
+	 * its answer). Counted in client_resets, never as errors.
+	 */
+	int reset_every;
+	double reset_from_s, reset_until_s;
 };
 
 /* One row per measured second (warm-up excluded). */
@@ -45,6 +56,7 @@ struct rs_lg_second {
 struct rs_lg_result {
 	uint64_t requests;    /* valid responses (2xx with the workload's body check passed) */
 	uint64_t connect_errors, resets, timeouts, non2xx, invalid;
+	uint64_t client_resets; /* requests abandoned on purpose (cfg.reset_every): not errors */
 	double elapsed_s;     /* measured wall time */
 	double rps;           /* requests / elapsed_s */
 	double target_rate;   /* cfg.rate; 0 closed loop */

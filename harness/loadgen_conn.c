@@ -69,6 +69,8 @@ static void conn_close(struct lg_conn *c)
 	c->qhead = c->qlen = c->qunsent = 0;
 	c->out_len = c->out_off = 0;
 	c->in_len = 0;
+	c->reset_next = false;
+	c->abort = LG_ABORT_NONE;
 	rs_resp_init(&c->resp);
 }
 
@@ -77,6 +79,14 @@ static void conn_restart(struct lg_conn *c, enum lg_err kind, uint64_t now)
 {
 	if (c->qlen)
 		lg_count_error(c->t, kind, c->qlen, now);
+	conn_close(c);
+	lg_conn_open(c, now);
+}
+
+/* Fault client-reset: drop the request being abandoned with an RST (not an error), connect again. */
+static void abort_now(struct lg_conn *c, uint64_t now)
+{
+	c->t->client_resets++;
 	conn_close(c);
 	lg_conn_open(c, now);
 }
@@ -163,11 +173,36 @@ static void queue_req(struct lg_conn *c, uint64_t intended)
 	c->out_len += run->req_len[path];
 	c->q[(c->qhead + c->qlen) % depth] = (struct lg_req){ intended, 0, path };
 	c->qlen++;
+	c->nreq++;
 	c->qunsent++;
 	if (!c->dirty) {
 		c->dirty = true;
 		t->dirty[t->ndirty++] = c;
 	}
+}
+
+/*
+ * Fault client-reset: is the request about to be queued to wait? Every
+ * reset_every-th request of a connection goes alone, so that no answered
+ * request is lost with it: the pipeline drains first. When it may go,
+ * c->abort says how it will end.
+ */
+static bool hold_for_reset(struct lg_conn *c, uint64_t now)
+{
+	const struct lg_run *run = c->t->run;
+	uint64_t every = (uint64_t)run->cfg->reset_every;
+
+	if (!c->reset_next) {
+		if (!every || now < run->reset_from || now >= run->reset_until || (c->nreq + 1) % every)
+			return false;
+		c->reset_next = true;
+	}
+	if (c->qlen)
+		return true;
+	c->reset_next = false;
+	c->abort = ++c->nresets & 1 ? LG_ABORT_HALF : LG_ABORT_WHOLE;
+	c->abort_at = 0;	/* set when it is sent */
+	return false;
 }
 
 /*
@@ -182,19 +217,20 @@ void lg_conn_fill(struct lg_conn *c, uint64_t now)
 	const struct lg_run *run = c->t->run;
 	unsigned depth = (unsigned)run->cfg->pipeline;
 
-	if (c->state != LG_OPEN || c->draining || c->in_heap)
+	if (c->state != LG_OPEN || c->draining || c->in_heap || c->abort)
 		return;
 	if (!run->open_loop) {
-		while (c->qlen < depth)
+		while (c->qlen < depth && !c->abort && !hold_for_reset(c, now))
 			queue_req(c, 0);
 		return;
 	}
-	while (c->qlen < depth && c->next_due <= now) {
+	while (c->qlen < depth && c->next_due <= now && !c->abort && !hold_for_reset(c, now)) {
 		queue_req(c, c->next_due);
 		c->k++;
 		c->next_due = c->first_due + (uint64_t)((double)c->k * run->interval_ns);
 	}
-	if (c->qlen < depth)
+	/* Held for a reset: the next answer calls us again. */
+	if (c->qlen < depth && !c->abort && !c->reset_next)
 		lg_heap_push(c->t, c);
 }
 
@@ -242,6 +278,15 @@ void lg_conn_flush(struct lg_conn *c, uint64_t now)
 			r->intended = now;
 	}
 	c->qunsent = 0;
+	if (c->abort == LG_ABORT_HALF) {
+		/* The server has read part of a request when the RST comes. */
+		size_t half = (c->out_len - c->out_off) / 2;
+		send(c->fd, c->out + c->out_off, half ? half : 1, MSG_NOSIGNAL);
+		abort_now(c, now);
+		return;
+	}
+	if (c->abort == LG_ABORT_WHOLE)
+		c->abort_at = now + NS_PER_MS;	/* the server is answering it by then, or has */
 	if (!c->want_out)
 		conn_write(c, now);
 }
@@ -373,6 +418,11 @@ void lg_conn_event(struct lg_conn *c, uint32_t events, uint64_t now)
 	}
 	if (c->state != LG_OPEN)
 		return;
+	if (c->abort == LG_ABORT_WHOLE && (events & (EPOLLIN | EPOLLERR | EPOLLHUP))) {
+		/* Its answer is coming: reset before reading it. */
+		abort_now(c, now);
+		return;
+	}
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 		conn_read(c, now);
 	if (c->state == LG_OPEN && c->want_out && (events & EPOLLOUT))
@@ -387,6 +437,10 @@ void lg_conn_housekeep(struct lg_conn *c, uint64_t now)
 
 	if (c->state == LG_IDLE && c->retry_at && now >= c->retry_at) {
 		lg_conn_open(c, now);
+		return;
+	}
+	if (c->state == LG_OPEN && c->abort == LG_ABORT_WHOLE && c->abort_at && now >= c->abort_at) {
+		abort_now(c, now);
 		return;
 	}
 	if (!timeout)

@@ -26,6 +26,9 @@ enum lg_state { LG_IDLE, LG_CONNECTING, LG_OPEN };
 
 enum lg_err { LG_CONNECT, LG_RESET, LG_TIMEOUT, LG_NON2XX, LG_INVALID };
 
+/* Fault client-reset: how the request being abandoned ends. */
+enum lg_abort { LG_ABORT_NONE, LG_ABORT_HALF, LG_ABORT_WHOLE };
+
 struct lg_thread;
 
 struct lg_conn {
@@ -49,6 +52,12 @@ struct lg_conn {
 	uint64_t since;		/* when the current connect started */
 	uint64_t retry_at;	/* idle after a failed connect: try again then */
 	unsigned backoff_ms;
+	/* Fault client-reset (cfg->reset_every). */
+	uint64_t nreq;		/* requests queued on this connection, ever */
+	unsigned nresets;
+	bool reset_next;	/* the next request is to be abandoned: waiting for the pipeline to drain */
+	enum lg_abort abort;	/* the request in flight is being abandoned */
+	uint64_t abort_at;	/* LG_ABORT_WHOLE: reset then (or when the answer starts) */
 };
 
 /* One measured second of one thread, handed to the main thread. */
@@ -69,6 +78,7 @@ struct lg_run {
 	uint64_t t_start;		/* schedules start */
 	uint64_t t0, t_end;		/* the measured window [t0, t_end) */
 	int max_seconds;
+	uint64_t reset_from, reset_until;	/* fault client-reset: its window, absolute */
 	atomic_int stop;
 };
 
@@ -86,7 +96,7 @@ struct lg_thread {
 	uint64_t rng;
 	uint64_t next_housekeep;
 	/* Measured totals. */
-	uint64_t requests, errs[LG_INVALID + 1];
+	uint64_t requests, errs[LG_INVALID + 1], client_resets;
 	struct rs_hist *lat, *raw, *sec_hist;
 	/* The second being filled (-1: warming up) and the ones done. */
 	int64_t cur_sec;

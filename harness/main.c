@@ -9,6 +9,7 @@
 #include "loadgen.h"
 #include "pg.h"
 #include "pgctl.h"
+#include "plot.h"
 #include "rs_config.h"
 #include "run.h"
 #include "server.h"
@@ -84,6 +85,8 @@ static const struct command commands[] = {
 	{ "run", rs_run_main, "measure a server: --engine --workload --cores --conns --duration [--rate] [--repeat]" },
 	{ "sweep", rs_sweep_main, "a matrix of runs: --engines --workloads --cores --conns [--rates] --repeat, resumable" },
 	{ "export", rs_export_main, "run.json files as a tab-separated table: [--results=DIR] [--out=FILE] [--group]" },
+	{ "plot", rs_plot_main, "every figure (plots/*.gp) from results/paper into plots/out: [--results=DIR]" },
+	{ "paper", rs_paper_main, "figures, then paper/paper.md's tables from results/paper, then a PDF (pandoc)" },
 	{ "help", cmd_help, "this text" },
 	{ NULL, NULL, NULL },
 };
@@ -92,7 +95,8 @@ static int cmd_help(int argc, char **argv)
 {
 	printf("ringside %s - what does it cost an HTTP server to talk to PostgreSQL?\n\n"
 	       "usage: ./ringside COMMAND [--flag=value ...]\n"
-	       "       ./ringside test [meson test args]\n\n"
+	       "       ./ringside test [meson test args]\n"
+	       "       ./ringside fuzz [--seconds=N]   (libFuzzer targets of tests/fuzz, in build-fuzz/)\n\n"
 	       "commands:\n", RS_VERSION);
 	for (const struct command *c = commands; c->name; c++)
 		printf("  %-12s %s\n", c->name, c->help);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "rs_config.h"
+#include "pg.h"
 #include "pgctl.h"
 
 #define PG_ACCOUNT	"postgres"	/* OS account the server runs as when we are root */
@@ -1331,7 +1332,7 @@ static int cmd_start(const struct pg_opts *o, int argc, char **argv)
 	int r;
 
 	if (o->ext) {
-		say("--pg: %s is an external server, nothing to manage\n", o->ext);
+		say("--pg names an external server: nothing to manage\n");
 		printf("%s\n", o->ext);
 		return 0;
 	}
@@ -1345,7 +1346,7 @@ static int cmd_start(const struct pg_opts *o, int argc, char **argv)
 static int cmd_stop(const struct pg_opts *o, int argc, char **argv)
 {
 	if (o->ext) {
-		say("--pg: %s is an external server, nothing to manage\n", o->ext);
+		say("--pg names an external server: nothing to manage\n");
 		return 0;
 	}
 	return exit_code(rs_pgctl_stop());
@@ -1406,7 +1407,9 @@ static int cmd_status(const struct pg_opts *o, int argc, char **argv)
 	if (r && r != -ENOENT)
 		return exit_code(r);
 	if (o->ext) {
-		printf("server: external %s\n", o->ext);
+		char *shown = rs_pg_redact(o->ext);
+		printf("server: external %s\n", shown ? shown : "(out of memory)");
+		free(shown);
 		return print_settings(&pc, o->ext) ? 3 : 0;
 	}
 	port = pg_port(&pc, &pm);

@@ -238,10 +238,18 @@ static int url_port(const char *url)
 	return atoi(colon + 1);
 }
 
+pid_t rs_run_private_postmaster(const char *url)
+{
+	struct rs_pgctl_info info;
+
+	if (!rs_pgctl_info(&info) && info.pid > 0 && url_port(url) == info.port)
+		return info.pid;
+	return 0;
+}
+
 static int pg_setup(struct run *r)
 {
 	const char *url = r->cfg->pg ? r->cfg->pg : getenv("RINGSIDE_PG_URL");
-	struct rs_pgctl_info info;
 
 	if (url && *url) {
 		snprintf(r->pg_url, sizeof(r->pg_url), "%s", url);
@@ -254,14 +262,18 @@ static int pg_setup(struct run *r)
 		}
 	}
 	/* Backends are counted from the postmaster's children: only ours is known. */
-	if (!rs_pgctl_info(&info) && info.pid > 0 && url_port(r->pg_url) == info.port)
-		r->postmaster = info.pid;
-	else
+	r->postmaster = rs_run_private_postmaster(r->pg_url);
+	if (!r->postmaster)
 		snprintf(r->pg_why, sizeof(r->pg_why), "--pg is not the private cluster: backends not counted");
 	return 0;
 }
 
 /* ---- one run ---- */
+
+static void on_start(void *arg, double t0)
+{
+	rs_fault_window(arg, t0);
+}
 
 static void on_second(void *arg, int second, uint64_t requests, uint64_t errors, uint64_t p99_us)
 {
@@ -302,6 +314,7 @@ static int measure(struct run *r)
 		.cpus = r->nlg ? r->lg_cpus : NULL,
 		.ncpus = r->nlg,
 		.on_second = on_second,
+		.on_start = on_start,
 		.arg = r,
 		.stop = rs_run_stop_flag(),
 	};
@@ -315,8 +328,16 @@ static int measure(struct run *r)
 		fprintf(stderr, "ringside: cannot sample the server: %s\n", strerror(-err));
 		goto out_unpin;
 	}
+	/* Started after the pinning: slowloris clients share the load generator's CPUs. */
+	err = rs_fault_start(r);
+	if (err) {
+		fprintf(stderr, "ringside: cannot start the fault's thread: %s\n", strerror(-err));
+		rs_sampler_stop(r->sampler);
+		goto out_unpin;
+	}
 	err = rs_lg_run(lg, &r->res);
 	r->t_end = rs_sampler_now();
+	rs_fault_stop(r);
 	rs_sampler_stop(r->sampler);
 	if (r->progress && r->tty)
 		fputc('\n', stderr);
@@ -347,7 +368,13 @@ static int run_setup(struct run *r)
 		fprintf(stderr, "ringside: warning: --cores=%ld on %d CPUs: oversubscribed; reactors share CPUs "
 				"with each other, the load generator and Postgres (recorded in run.json)\n",
 			r->cfg->cores, r->machine_cpus);
+	err = rs_fault_parse(r->cfg->fault, r->cfg->duration, &r->fault);
+	if (err)
+		return err;
 	if (r->db && (err = pg_setup(r)))
+		return err;
+	err = rs_fault_setup(r);
+	if (err)
 		return err;
 	return rs_mkdir_p(r->dir);
 }
@@ -432,6 +459,8 @@ int rs_run_opts(struct rs_run_cfg *cfg, struct rs_opt *o, bool single)
 	o[n++] = (struct rs_opt){ "timeout-ms", RS_OPT_INT, &cfg->timeout_ms, 1, 600000, .help = "a request unanswered this long is an error, default 5000" };
 	o[n++] = (struct rs_opt){ "pg", RS_OPT_STR, &cfg->pg, .help = "PostgreSQL URL (default: the private cluster)" };
 	o[n++] = (struct rs_opt){ "server-flags", RS_OPT_STR, &cfg->server_flags, .help = "more ringside-server flags, quoted" };
+	o[n++] = (struct rs_opt){ "fault", RS_OPT_STR, &cfg->fault,
+				  .help = "pg-restart@T pg-terminate@T pg-down@T:D client-reset[@T[:D]] slowloris[@T[:D]]" };
 	o[n++] = (struct rs_opt){ "quiet", RS_OPT_BOOL, &cfg->quiet, .help = "no progress lines" };
 	return n;
 }
@@ -491,11 +520,13 @@ int rs_run_main(int argc, char **argv)
 	opts[n++] = (struct rs_opt){ "repeat", RS_OPT_INT, &repeat, 1, 1000, .help = "runs, each its own directory" };
 	opts[n] = (struct rs_opt){ NULL };
 	int err = rs_opts_parse("ringside run", opts, argc, argv, 1, NULL);
+	if (err > 0)
+		rs_fault_help();
 	if (err)
 		return err > 0 ? 0 : 2;
 	/* Before any directory is made: a typo leaves nothing behind. */
 	char path[256];
-	if (rs_run_workload_path(&cfg, path, sizeof(path)) || !rs_run_preset(cfg.engine))
+	if (rs_run_workload_path(&cfg, path, sizeof(path)) || !rs_run_preset(cfg.engine) || rs_fault_check(&cfg))
 		return 2;
 	struct rs_run_outcome *o = calloc((size_t)repeat, sizeof(*o));
 	if (!o)

@@ -15,6 +15,7 @@ struct rs_run_cfg {
 	const char *pg_mode;		/* exclusive or shared */
 	const char *pg;			/* URL; NULL: $RINGSIDE_PG_URL or the private cluster */
 	const char *server_flags;	/* more ringside-server flags, space-separated */
+	const char *fault;		/* --fault=pg-restart@3 ... (run_fault.h); NULL: none */
 	bool quiet;			/* no progress lines */
 };
 
@@ -54,8 +55,10 @@ double rs_median(double *v, int n);
 struct rs_export_row {
 	char dir[4096];
 	char engine[64], workload[64], pg_mode[32];
+	char variant[256];		/* with --variant: the first directory under the root; else "" */
 	long cores, conns, rate, pool;
 	double rps, p50, p99, p999, errors, cpu_us_per_request, syscalls_per_request, threads_max;
+	double fault_at_s, fault_duration_s, fault_recovery_s; /* run --fault: when it fired, how long, recovery */
 	bool partial;
 };
 
@@ -69,6 +72,21 @@ int rs_export_read(const char *dir, struct rs_export_row *row);
  * Interrupted runs are left out unless partial. 0 or -errno.
  */
 int rs_export_table(const char *root, FILE *f, bool group, bool partial);
+
+/* The same with a leading "variant" column (part of the group key) when variant. */
+int rs_export_table_v(const char *root, FILE *f, bool group, bool partial, bool variant);
+
+/* Every run under root, read and sorted by group then directory (malloc'd). 0 or -errno. */
+int rs_export_scan(const char *root, bool partial, bool variant, struct rs_export_row **rows, int *n);
+bool rs_export_same_group(const struct rs_export_row *x, const struct rs_export_row *y);
+/* The group key's columns (tab-separated, no newline), its header, and a tab then a number ("NaN" when NaN). */
+void rs_export_put_key(FILE *f, const struct rs_export_row *r, bool variant);
+void rs_export_put_key_header(FILE *f, bool variant);
+void rs_export_put_num(FILE *f, double v);
+
+/* export_series.c: the latency spectrum (latency.hgrm) and the per-second timeline of each group. */
+int rs_export_spectrum(const char *root, FILE *f, bool partial, bool variant);
+int rs_export_timeline(const char *root, FILE *f, bool partial, bool variant);
 
 int rs_run_main(int argc, char **argv);
 int rs_sweep_main(int argc, char **argv);

@@ -10,6 +10,7 @@
 #include "loadgen.h"
 #include "opts.h"
 #include "run.h"
+#include "run_fault.h"
 #include "sampler.h"
 
 #define RS_RUN_MAX_OPTS 32
@@ -48,12 +49,15 @@ struct run {
 	struct rs_lg_cfg lg;
 	struct rs_lg_result res;
 	double t_end;			/* when rs_lg_run returned (CLOCK_MONOTONIC s) */
+	struct rs_fault fault;		/* --fault */
 };
 
 /* run.c */
 volatile int *rs_run_stop_flag(void);
 bool rs_run_workload_needs_db(const char *name);
 const struct rs_preset *rs_run_preset(const char *name);
+/* The running private cluster's postmaster when url is that cluster, else 0. */
+pid_t rs_run_private_postmaster(const char *url);
 /* The flags every run takes (single: also engine, workload, cores, conns, rate). Returns how many. */
 int rs_run_opts(struct rs_run_cfg *cfg, struct rs_opt *opts, bool single);
 

@@ -101,6 +101,7 @@ static int add_run_fields(const struct run *r, json_t *run)
 				 postgres_json(r), "partial", r->res.partial || rs_run_interrupted());
 	if (!mine)
 		return -ENOMEM;
+	json_object_set_new(mine, "fault", rs_fault_json(r));
 	int err = json_object_update(run, mine) ? -ENOMEM : 0;
 	json_decref(mine);
 	return err;
@@ -117,8 +118,11 @@ static char **timeline_rows(const struct run *r, double t0)
 		char sys[32] = "NaN";
 		if (w.syscalls >= 0)
 			snprintf(sys, sizeof(sys), "%.0f", w.syscalls);
-		if (asprintf(&rows[i], "%d\t%.1f\t%s\t%ld", w.threads_max, 100 * (w.cpu_user_s + w.cpu_sys_s), sys,
-			     w.rss_max_kb) < 0)
+		/* Threads by kind too: the threads-over-time figure splits them (rs_thread_kind order). */
+		if (asprintf(&rows[i], "%d\t%.1f\t%s\t%ld\t%d\t%d\t%d\t%d", w.threads_max,
+			     100 * (w.cpu_user_s + w.cpu_sys_s), sys, w.rss_max_kb, w.by_kind_max[RS_THREAD_REACTOR],
+			     w.by_kind_max[RS_THREAD_WORKER], w.by_kind_max[RS_THREAD_IOU_WRK],
+			     w.by_kind_max[RS_THREAD_OTHER]) < 0)
 			rows[i] = NULL;
 	}
 	return rows;
@@ -133,7 +137,8 @@ static void free_rows(char **rows, int n)
 
 int rs_run_write(struct run *r)
 {
-	static const char *const header[] = { "threads", "cpu_pct", "syscalls", "rss_kb", NULL };
+	static const char *const header[] = { "threads", "cpu_pct", "syscalls", "rss_kb", "threads_reactor",
+					      "threads_worker", "threads_iou_wrk", "threads_other", NULL };
 	double t0 = r->t_end - r->res.elapsed_s;
 	int err;
 
@@ -233,6 +238,7 @@ void rs_run_print(const struct run *r)
 	if (r->db && r->postmaster)
 		printf("  %-12s%d backends of database bench, %d active at most (sampled once a second)\n",
 		       "postgres", r->win.pg_backends_max, r->win.pg_active_max);
+	rs_fault_print(r);
 	printf("  %-12s%s\n", "results", r->dir);
 	fflush(stdout);
 }

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct perf_point {
 
 struct rs_sampler {
 	struct rs_sampler_cfg cfg;
+	atomic_int pg_pm;		/* cfg.pg_postmaster, or its successor after a restart */
 	char db[64];
 	double interval_s;
 	pthread_t thread;
@@ -375,8 +377,9 @@ static void take_sample(struct rs_sampler *s)
 		s->gone = true;
 		return;
 	}
-	if (s->cfg.pg_postmaster > 0)
-		rs_pg_backends(s->cfg.pg_postmaster, s->db, s->cfg.pid, &x.pg_backends, &x.pg_active);
+	pid_t pm = atomic_load(&s->pg_pm);
+	if (pm > 0)
+		rs_pg_backends(pm, s->db, s->cfg.pid, &x.pg_backends, &x.pg_active);
 	push_sample(s, &x);
 }
 
@@ -573,6 +576,7 @@ int rs_sampler_start(const struct rs_sampler_cfg *cfg, struct rs_sampler **out)
 	if (!s)
 		return -ENOMEM;
 	s->cfg = *cfg;
+	atomic_init(&s->pg_pm, cfg->pg_postmaster);
 	s->interval_s = (cfg->interval_ms > 0 ? cfg->interval_ms : 1000) / 1000.0;
 	snprintf(s->db, sizeof(s->db), "%s", cfg->pg_db ? cfg->pg_db : "bench");
 	s->perf_fd = -1;
@@ -745,4 +749,9 @@ int rs_sampler_window(const struct rs_sampler *s, double t0, double t1, struct r
 	if (!inside)
 		window_max(w, &s->samples[nearest]);
 	return 0;
+}
+
+void rs_sampler_set_pg_postmaster(struct rs_sampler *s, pid_t pm)
+{
+	atomic_store(&s->pg_pm, pm);
 }

@@ -77,6 +77,10 @@ int rs_sampler_start(const struct rs_sampler_cfg *cfg, struct rs_sampler **out);
 void rs_sampler_stop(struct rs_sampler *s);
 void rs_sampler_free(struct rs_sampler *s);
 
+/* Postgres was restarted (a fault of `harness run`): count the backends of
+ * this postmaster from now on. Any thread. */
+void rs_sampler_set_pg_postmaster(struct rs_sampler *s, pid_t pm);
+
 /* NULL when syscalls were counted; else why not (owned by s). */
 const char *rs_sampler_syscalls_why(const struct rs_sampler *s);
 

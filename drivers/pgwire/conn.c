@@ -12,6 +12,7 @@
 
 #define IN_KEEP_DEFAULT (16 * 1024)
 #define RECV_MIN 2048
+#define RECV_AHEAD_MAX (1024 * 1024)
 #define FREE_REQS_MAX 64
 #define STMT_NAME_MAX 63
 
@@ -831,6 +832,11 @@ int rs_pgw_recv_space(struct rs_pgw_conn *c, char **p, size_t *room)
 	size_t want = need > c->in.len ? need - c->in.len : 0;
 	int err;
 
+	/* A length field is only a claim until its bytes arrive: five bytes
+	 * must not make us allocate a gigabyte (found by tests/fuzz). Past
+	 * RECV_AHEAD_MAX the buffer grows, doubling, as the bytes come. */
+	if (want > RECV_AHEAD_MAX)
+		want = RECV_AHEAD_MAX;
 	if (c->in.len < c->in_keep && want < c->in_keep - c->in.len)
 		want = c->in_keep - c->in.len;
 	if (want < RECV_MIN)

@@ -91,8 +91,8 @@ struct rs_buf *rs_pgw_out(struct rs_pgw_conn *c);
 void rs_pgw_sent(struct rs_pgw_conn *c, size_t n);
 /*
  * Where to recv: *p with *room bytes free (at least the rest of a partially
- * received message). 0 or -ENOMEM. Then rs_pgw_received(c, n) with the
- * byte count, 0 for EOF.
+ * received message, or 1 MiB of a longer rest). 0 or -ENOMEM. Then
+ * rs_pgw_received(c, n) with the byte count, 0 for EOF.
  */
 int rs_pgw_recv_space(struct rs_pgw_conn *c, char **p, size_t *room);
 /*

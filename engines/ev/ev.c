@@ -207,9 +207,29 @@ static void conn_start(struct rs_ev_reactor *er, int fd)
 	}
 	er->nfree--;
 	er->base.nconns++;
+	if (ec->slot >= er->hiwater)
+		er->hiwater = ec->slot + 1;
+	if (er->sweep.repeat > 0. && !ev_is_active(&er->sweep))
+		ev_timer_again(er->loop, &er->sweep);
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	rs_fiber_resume(ec->fiber);
+}
+
+/* Deadlines: one coarse repeating timer per reactor, not one per read. */
+static void sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct rs_ev_reactor *er = t->data;
+	int64_t now = rs_clock_ms();
+
+	for (uint32_t i = 0; i < er->hiwater; i++) {
+		struct rs_ev_conn *ec = er->conns[i];
+		if (ec && ec->fiber && ec->waiting == EV_READ && rs_conn_expired(&ec->base, now))
+			conn_resume(ec, -ETIMEDOUT);
+	}
+	/* No connections, no wake-ups: conn_start restarts it. */
+	if (!er->base.nconns)
+		ev_timer_stop(loop, t);
 }
 
 /* Out of descriptors or memory: the listener stays readable, so stop
@@ -375,6 +395,8 @@ int rs_ev_reactor_init(struct rs_ev_reactor *er, const struct rs_reactor_cfg *cf
 	ev_async_start(er->loop, &er->stop_w);
 	ev_timer_init(&er->accept_pause, accept_resume_cb, ACCEPT_PAUSE_S, 0.);
 	er->accept_pause.data = er;
+	ev_timer_init(&er->sweep, sweep_cb, 0., rs_conn_sweep_ms(cfg) / 1000.);
+	er->sweep.data = er;
 	if ((err = listener_init(er)))
 		goto out_fini;
 	return 0;

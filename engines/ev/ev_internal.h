@@ -32,6 +32,8 @@ struct rs_ev_reactor {
 	uint32_t *free_slots;
 	uint32_t nfree;
 	uint32_t nslots;
+	uint32_t hiwater;           /* slots ever used are below this: the sweep stops here */
+	ev_timer sweep;             /* deadline sweep, running while there are connections */
 
 	struct rs_ev_slot **fds;    /* client-socket state, indexed by fd */
 	int nfds;

@@ -32,6 +32,7 @@ enum ud_kind {
 	UD_RECV = 3,
 	UD_SEND = 4,
 	UD_STOP = 5,
+	UD_SWEEP = 6,
 };
 
 #define UD_KIND(ud) ((unsigned)((ud) >> 56))
@@ -64,6 +65,7 @@ struct uring_conn {
 	bool recv_armed;       /* a recv (multishot or single) is in the kernel */
 	bool rearm_queued;     /* on the reactor's re-arm list */
 	bool eof;              /* peer closed, or recv failed: see err */
+	bool timing_out;       /* its recv is being cancelled for a passed deadline */
 	int err;
 	ssize_t wait_res;      /* result handed to the fiber on resume */
 	struct rs_buf stash;   /* bytes that arrived while the fiber was busy */
@@ -85,6 +87,9 @@ struct uring_reactor {
 	int stop_fd;
 	uint64_t stop_val;
 	bool stop_seen;
+	int sweep_ms;              /* deadline sweep period, 0 = no timeouts */
+	bool sweep_armed;
+	struct __kernel_timespec sweep_ts;
 
 	struct io_uring_buf_ring *br;
 	size_t br_size;
@@ -95,6 +100,7 @@ struct uring_reactor {
 	uint32_t *free_slots;
 	uint32_t nfree;
 	uint32_t nslots;
+	uint32_t hiwater;          /* slots ever used are below this: the sweep stops here */
 	struct uring_conn *rearm;  /* connections whose recv must be re-armed */
 	unsigned ops_pending;      /* client-socket ops in the kernel */
 	bool has_op_socket;
@@ -226,7 +232,7 @@ static void on_recv(struct uring_reactor *ur, struct uring_conn *uc, struct io_u
 	}
 	if (res <= 0) {
 		if (res == -ECANCELED)
-			res = -ESHUTDOWN;
+			res = uc->timing_out ? -ETIMEDOUT : -ESHUTDOWN;
 		uc->eof = true;
 		uc->err = res;
 		if (uc->waiting == WAIT_READ)
@@ -285,6 +291,7 @@ static ssize_t uring_conn_read(struct rs_conn *c)
 		conn_arm_recv(ur, uc);
 	if (uc->eof)
 		return uc->err;
+	uc->timing_out = false;
 	uc->waiting = WAIT_READ;
 	rs_fiber_yield();
 	return uc->wait_res;
@@ -339,6 +346,49 @@ static void conn_fiber_main(void *arg)
 	conn_release(ur, uc);
 }
 
+/* ---- deadlines: one coarse timer per reactor, not one per read ---- */
+
+static void sweep_arm(struct uring_reactor *ur)
+{
+	struct io_uring_sqe *sqe = ur_sqe(ur);
+	io_uring_prep_timeout(sqe, &ur->sweep_ts, 0, 0);
+	io_uring_sqe_set_data64(sqe, ud_make(UD_SWEEP, 0, 0));
+	ur->sweep_armed = true;
+}
+
+static void conn_expire(struct uring_reactor *ur, struct uring_conn *uc)
+{
+	if (!(ur->no & NO_BUFRING) || !uc->recv_armed) {
+		/* A multishot or buffer-select recv stays armed and stashes
+		 * what comes next; nothing of the kernel's points into c->in. */
+		conn_resume(uc, -ETIMEDOUT);
+		return;
+	}
+	/* A plain recv targets c->in: the fiber may run only once the kernel
+	 * let go; the -ECANCELED completion resumes it with -ETIMEDOUT. */
+	if (uc->timing_out)
+		return;
+	uc->timing_out = true;
+	struct io_uring_sqe *sqe = ur_sqe(ur);
+	io_uring_prep_cancel64(sqe, ud_make(UD_RECV, uc->gen, uc->slot), 0);
+	io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
+}
+
+static void on_sweep(struct uring_reactor *ur)
+{
+	int64_t now = rs_clock_ms();
+
+	ur->sweep_armed = false;
+	for (uint32_t i = 0; i < ur->hiwater; i++) {
+		struct uring_conn *uc = ur->conns[i];
+		if (uc && uc->waiting == WAIT_READ && rs_conn_expired(&uc->base, now))
+			conn_expire(ur, uc);
+	}
+	/* No connections, no wake-ups: conn_start re-arms. */
+	if (ur->base.nconns)
+		sweep_arm(ur);
+}
+
 static void conn_refuse(int fd)
 {
 	static const char resp[] = "HTTP/1.1 503 Service Unavailable\r\nServer: ringside\r\n"
@@ -376,6 +426,10 @@ static void conn_start(struct uring_reactor *ur, int fd)
 	}
 	ur->nfree--;
 	ur->base.nconns++;
+	if (slot >= ur->hiwater)
+		ur->hiwater = slot + 1;
+	if (ur->sweep_ms && !ur->sweep_armed)
+		sweep_arm(ur);
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (!(ur->no & (NO_MULTISHOT | NO_BUFRING)))
@@ -469,6 +523,10 @@ static void on_cqe(struct uring_reactor *ur, struct io_uring_cqe *cqe)
 	}
 	if (kind == UD_STOP) {
 		on_stop(ur);
+		return;
+	}
+	if (kind == UD_SWEEP) {
+		on_sweep(ur);
 		return;
 	}
 	if (kind != UD_RECV && kind != UD_SEND)
@@ -754,6 +812,9 @@ static int uring_reactor_create(const struct rs_reactor_cfg *cfg, struct rs_reac
 	if (err)
 		goto out_free;
 	ur->base.ops = &rs_engine_uring;
+	ur->sweep_ms = rs_conn_sweep_ms(cfg);
+	ur->sweep_ts = (struct __kernel_timespec){ .tv_sec = ur->sweep_ms / 1000,
+						   .tv_nsec = (long long)(ur->sweep_ms % 1000) * 1000000 };
 	ur->nslots = cfg->max_conns;
 	ur->conns = calloc(ur->nslots, sizeof(*ur->conns));
 	ur->free_slots = calloc(ur->nslots, sizeof(*ur->free_slots));

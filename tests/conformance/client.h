@@ -36,4 +36,8 @@ bool peer_closed(int fd, int timeout_ms);
 /* Header lookup in r->headers (case-insensitive name); copies the value. */
 bool resp_header(const struct resp *r, const char *name, char *val, size_t size);
 
+/* limits.c: run limit case `name` (timeouts, --max-conns) against a server it
+ * starts with its own flags plus extra; false when name is not one of them. */
+bool limits_case(const char *server, const char *engine, const char *name, const char *const *extra);
+
 #endif

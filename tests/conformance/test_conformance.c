@@ -255,6 +255,8 @@ int main(int argc, char **argv)
 		case_shutdown(argv[1], argv[2]);
 		return 0;
 	}
+	if (limits_case(argv[1], argv[2], argv[3], (const char *const *)argv + 4))
+		return 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (strcmp(argv[3], cases[i].name))
 			continue;

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,7 +263,7 @@ static void case_auth(void)
 
 struct load {
 	int port;
-	volatile bool stop;
+	atomic_bool stop;	/* volatile is not enough: ThreadSanitizer calls that a data race, rightly */
 	int ok, failed;
 };
 

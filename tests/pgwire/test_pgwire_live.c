@@ -7,6 +7,8 @@
  * the wrong-password check. Exit 77 (skip) without RINGSIDE_PG_URL.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pgw_sock.h"
 #include "pgw_test.h"
@@ -97,6 +99,62 @@ static void wrong_password(const char *url)
 	rs_pgw_conn_free(l.c);
 	close(l.fd);
 	printf("  wrong password: 28P01 ok\n");
+}
+
+/* A login that must fail for want of the right password. */
+static void refused(const char *url, const char *why)
+{
+	struct live l;
+
+	int err = live_open(url, NULL, &l);
+	if (err != -EACCES)
+		fprintf(stderr, "%s: login gave %d, want -EACCES\n", why, err);
+	CHECK_INT(err, -EACCES);
+	rs_pgw_conn_free(l.c);
+	close(l.fd);
+	printf("  %s: refused ok\n", why);
+}
+
+/*
+ * The password of a password-less URL comes from PGPASSWORD, else from the
+ * password file (PGPASSFILE), as with libpq; PGPASSWORD wins over the file,
+ * and a file others can read is ignored.
+ */
+static void password_sources(const char *url)
+{
+	struct rs_pg_conninfo ci;
+	char bare[512], file[] = "/tmp/rs-pgpass-XXXXXX";
+
+	if (!url)
+		return;
+	CHECK(!rs_pg_conninfo_parse(url, &ci));
+	CHECK(ci.password[0] && !strchr(ci.password, ':') && !strchr(ci.password, '\\'));
+	snprintf(bare, sizeof(bare), "postgresql://%s@%s:%u/%s", ci.user, ci.host, (unsigned)ci.port, ci.dbname);
+	setenv("PGPASSFILE", "/nonexistent/pgpass", 1);
+	setenv("PGPASSWORD", ci.password, 1);
+	login("password from PGPASSWORD", bare);
+	unsetenv("PGPASSWORD");
+	refused(bare, "no password anywhere");
+
+	int fd = mkstemp(file);
+	CHECK(fd >= 0);
+	dprintf(fd, "# hostname:port:database:username:password\n"
+		    "%s:%u:%s:%s:wrong-port\n"
+		    "%s:*:%s:someone_else:wrong-user\n"
+		    "%s:%u:*:%s:%s\n"
+		    "*:*:*:*:too-late\n",
+		ci.host, (unsigned)ci.port + 1, ci.dbname, ci.user, ci.host, ci.dbname, ci.host,
+		(unsigned)ci.port, ci.user, ci.password);
+	setenv("PGPASSFILE", file, 1);
+	login("password from the password file", bare);
+	setenv("PGPASSWORD", "definitely-wrong", 1);
+	refused(bare, "PGPASSWORD before the password file");
+	unsetenv("PGPASSWORD");
+	CHECK(!fchmod(fd, 0644));
+	refused(bare, "password file readable by others");
+	close(fd);
+	unlink(file);
+	unsetenv("PGPASSFILE");
 }
 
 static void error_then_ok(struct live *l)
@@ -231,6 +289,8 @@ int main(void)
 	login("scram", getenv("RINGSIDE_PG_URL_SCRAM"));
 	wrong_password(getenv("RINGSIDE_PG_URL_MD5"));
 	wrong_password(getenv("RINGSIDE_PG_URL_SCRAM"));
+	password_sources(getenv("RINGSIDE_PG_URL_MD5"));
+	password_sources(getenv("RINGSIDE_PG_URL_SCRAM"));
 
 	CHECK_INT(live_open(url, NULL, &l), 0);
 	error_then_ok(&l);

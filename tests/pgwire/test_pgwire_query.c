@@ -331,10 +331,31 @@ static void big_value(void)
 	free(val);
 }
 
+/*
+ * A header claiming a 512 MB message: the room offered grows with the bytes
+ * that actually arrive, not with the claim (tests/fuzz found five bytes
+ * allocating half a gigabyte).
+ */
+static void huge_claim(void)
+{
+	static const char head[] = "D\x20\0\0\0\0\x01";
+	struct rs_pgw_conn *c = ready();
+	char *p;
+	size_t room;
+
+	CHECK(!rs_pgw_conn_query(c, "SELECT 1", NULL));
+	CHECK(!rs_pgw_feed(c, head, sizeof(head) - 1));
+	CHECK(!rs_pgw_recv_space(c, &p, &room));
+	CHECK(room >= 1024 * 1024 && room <= 4 * 1024 * 1024);
+	CHECK(!rs_pgw_conn_broken(c));
+	rs_pgw_conn_free(c);
+}
+
 int main(void)
 {
 	pgw_run_all(all, sizeof(rec_notice_rows) + 50);
 	big_value();
+	huge_claim();
 	printf("ok\n");
 	return 0;
 }

@@ -45,15 +45,19 @@ static unsigned long long timeline_requests(void)
 	FILE *f = fopen(path, "r");
 	CHECK(f, "%s: %s", path, strerror(errno));
 	CHECK(fgets(line, sizeof(line), f), "empty timeline");
-	CHECK(!strcmp(line, "second\trequests\terrors\tp50_us\tp99_us\tthreads\tcpu_pct\tsyscalls\trss_kb\n"),
+	CHECK(!strcmp(line, "second\trequests\terrors\tp50_us\tp99_us\tthreads\tcpu_pct\tsyscalls\trss_kb"
+			    "\tthreads_reactor\tthreads_worker\tthreads_iou_wrk\tthreads_other\n"),
 	      "timeline header: %s", line);
 	while (fgets(line, sizeof(line), f)) {
-		int second, threads;
+		int second, threads, reactors;
 		unsigned long long req;
 		double cpu;
-		CHECK(sscanf(line, "%d\t%llu\t%*u\t%*u\t%*u\t%d\t%lf", &second, &req, &threads, &cpu) == 4,
+		CHECK(sscanf(line, "%d\t%llu\t%*u\t%*u\t%*u\t%d\t%lf\t%*s\t%*d\t%d", &second, &req, &threads, &cpu,
+			     &reactors) == 5,
 		      "timeline row: %s", line);
 		CHECK(second == ++rows && threads >= 1 && cpu >= 0, "timeline row %d: %s", rows, line);
+		/* One reactor thread per core (the test runs --cores=1). */
+		CHECK(reactors == 1 && reactors <= threads, "timeline row %d: reactor threads: %s", rows, line);
 		sum += req;
 	}
 	fclose(f);

@@ -1,0 +1,45 @@
+# restart.gp - requests and errors per second across a Postgres restart, one panel per engine.
+# data: restart/restart.tsv
+lastslash(s, i) = i < 1 ? 0 : (s[i:i] eq "/" ? i : lastslash(s, i - 1))
+load ARG0[1:lastslash(ARG0, strlen(ARG0))] . "style.gpi"
+
+f = results . "/restart/restart.tsv"
+E = distinct(f, "engine", engine_order)
+ne = words(E)
+cols = ne < 3 ? ne : 3
+rows = (ne + cols - 1) / cols
+
+set xlabel "time since measuring began (s)"
+set ylabel "responses per second" tc rgb "#0072B2"
+set y2label "errors per second" tc rgb "#D55E00"
+# One scale for every panel, so that engines compare.
+stats f using (column("errors")) nooutput
+emax = STATS_max
+stats f using (column("requests")) nooutput
+rmax = STATS_max * 1.15 + 1
+set yrange [0:rmax]
+set y2range [0:(emax > 0 ? emax * 1.15 : 1)]
+set ytics nomirror tc rgb "#0072B2"
+set y2tics nomirror tc rgb "#D55E00"
+set format y "%.0f"
+stats f using (column("second")) nooutput
+set xrange [0:STATS_max]
+set key top right box opaque
+
+do for [fmt in "png svg"] {
+	eval term(fmt, "restart", 430 * cols + 80, 330 * rows + 60)
+	set multiplot layout rows, cols title "A Postgres restart under /select42 load: each engine's responses and errors per second"
+	do for [i=1:ne] {
+		e = word(E, i)
+		set title e
+		if (i == 1) { set key } else { unset key }
+		# Each second's count is drawn at the middle of that second; the grey band is the restart itself
+		# (run.json fault.at_s .. + duration_s, from the timeline export), drawn once (second 1's row).
+		sel(e) = strcol("engine") eq e && column("second") == 1 && column("fault_at_s") == column("fault_at_s")
+		plot f using (sel(e) ? column("fault_at_s") + column("fault_duration_s") / 2 : NaN):(rmax / 2):(column("fault_at_s")):(column("fault_at_s") + column("fault_duration_s")):(0):(rmax) \
+			with boxxyerror fs transparent solid 0.2 noborder lc rgb "#555555" title "Postgres restarting", \
+		     f using (column("second") - 0.5):(strcol("engine") eq e ? column("requests") : NaN) with linespoints lw 2 pt 7 ps 0.6 lc rgb "#0072B2" title "responses/s", \
+		     f using (column("second") - 0.5):(strcol("engine") eq e ? column("errors") : NaN) axes x1y2 with linespoints lw 2 pt 5 ps 0.6 lc rgb "#D55E00" title "errors/s"
+	}
+	unset multiplot
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# ablations, three tables:
+#   uring.tsv     the uring engine with each io_uring optimisation switched off (--uring-no=), one variant a directory
+#   reactors.tsv  libev epoll vs libev's io_uring backend (readiness) vs uring (completion + inline resume), with
+#                 uring-libpq between (same reactor as uring, libpq's driver): exported from ../throughput/runs
+#   pgmode.tsv    exclusive vs shared (pipelined) Postgres pool, for the presets whose driver pipelines (pgwire)
+. "$(dirname "$0")/../lib.sh"
+: "${ABLATION_WORKLOADS:=plaintext,select42}" "${PGMODE_ENGINES:=uring,epoll-pgwire}"
+begin
+for v in all-on no-multishot no-bufring no-defer all-off; do
+	case $v in
+	all-on) flags= ;;
+	all-off) flags=--uring-no=multishot,bufring,defer ;;
+	*) flags=--uring-no=${v#no-} ;;
+	esac
+	try h sweep --engines=uring --workloads="$ABLATION_WORKLOADS" --cores=1 --conns="$CONNS" --repeat="$REPEAT" \
+		--duration="$DURATION" --warmup="$WARMUP" ${flags:+--server-flags="$flags"} --out="$OUT/runs/uring/$v"
+done
+h export --group --variant --results="$OUT/runs/uring" --out="$OUT/uring.tsv"
+for m in exclusive shared; do
+	try h sweep --engines="$PGMODE_ENGINES" --workloads=select42 --cores=1 --conns="$CONNS" --repeat="$REPEAT" \
+		--duration="$DURATION" --warmup="$WARMUP" --pg-mode="$m" --out="$OUT/runs/pgmode/$m"
+done
+h export --group --results="$OUT/runs/pgmode" --out="$OUT/pgmode.tsv"
+if [ -d "$DATA/throughput/runs" ]; then
+	h export --group --results="$DATA/throughput/runs" --out="$OUT/reactors.tsv"
+else
+	echo "collect ablations: no $DATA/throughput/runs: reactors.tsv needs throughput/collect.sh first" >&2
+	FAILED=1
+fi
+finish

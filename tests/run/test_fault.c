@@ -1,0 +1,135 @@
+/* test_fault.c - `harness run --fault=KIND` on one preset: the server lives through it and run.json's fault object holds together. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "pgctl.h"
+#include "runlib.h"
+
+/* The server may hold a few more descriptors after a fault (a pool connection being replaced), not one per fault. */
+#define FD_SLACK 4
+
+static json_t *get(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	CHECK(v, "run.json's fault has no %s", key);
+	return v;
+}
+
+static double num(json_t *o, const char *key)
+{
+	json_t *v = get(o, key);
+	CHECK(json_is_number(v), "fault.%s is not a number", key);
+	return json_number_value(v);
+}
+
+static void stop_cluster(void)
+{
+	rs_pgctl_stop();
+}
+
+/* What every fault must show: it happened inside the window, throughput came back, nothing leaked. */
+static void check_common(json_t *f, const char *kind, double duration)
+{
+	CHECK(!strcmp(json_string_value(get(f, "kind")), kind), "fault.kind");
+	CHECK(json_is_true(get(f, "fired")), "the fault was not injected");
+	CHECK(!json_object_get(f, "error"), "the injection failed: %s", json_string_value(get(f, "error")));
+	double at = num(f, "at_s");
+	CHECK(at >= num(f, "asked_at_s") && at < duration, "at_s %.3f (asked %.0f)", at, num(f, "asked_at_s"));
+	CHECK(num(f, "duration_s") >= 0, "duration_s");
+	CHECK(num(f, "baseline_rps") > 0, "no throughput before the fault");
+	CHECK(json_is_number(get(f, "recovery_s")), "throughput never came back to 90%% of %.0f req/s",
+	      num(f, "baseline_rps"));
+	CHECK(num(f, "recovery_s") >= 0 && num(f, "recovery_s") + at <= duration, "recovery_s %.2f",
+	      num(f, "recovery_s"));
+	double before = num(f, "fds_before"), after = num(f, "fds_after");
+	CHECK(before > 0 && after > 0, "fds");
+	CHECK(after <= before + FD_SLACK, "the server holds %.0f fds after the fault, %.0f before", after, before);
+	CHECK(num(f, "rss_kb_before") > 0 && num(f, "rss_kb_after") > 0, "rss");
+}
+
+static void check_kind(json_t *run, json_t *f, const char *kind, long conns)
+{
+	double errors = num(f, "errors_before") + num(f, "errors_during") + num(f, "errors_after");
+	json_t *total = json_object_get(json_object_get(json_object_get(run, "summary"), "errors"), "total");
+
+	CHECK(json_is_number(total) && json_number_value(total) == errors,
+	      "errors before + during + after (%.0f) != summary.errors.total", errors);
+	if (!strncmp(kind, "pg-", 3)) {
+		/* Errors only while the database is unavailable. */
+		CHECK(num(f, "errors_before") == 0 && num(f, "errors_after") == 0,
+		      "errors outside the fault: %.0f before, %.0f after", num(f, "errors_before"),
+		      num(f, "errors_after"));
+	} else {
+		/* The load generator's own resets and the slow clients are no error of the server's. */
+		CHECK(errors == 0, "%.0f errors", errors);
+	}
+	if (!strcmp(kind, "pg-terminate"))
+		CHECK(num(f, "backends_terminated") >= 1, "no backend of the server was terminated");
+	if (!strcmp(kind, "pg-down"))
+		CHECK(num(f, "duration_s") >= num(f, "asked_duration_s"), "Postgres was down %.2f s, asked %.0f",
+		      num(f, "duration_s"), num(f, "asked_duration_s"));
+	if (!strcmp(kind, "client-reset"))
+		CHECK(num(f, "client_resets") > 0, "no request was abandoned");
+	if (!strcmp(kind, "slowloris")) {
+		json_t *s = get(f, "slowloris");
+		CHECK(num(s, "clients") == conns && num(s, "connects") >= conns && num(s, "bytes") > 0,
+		      "slowloris: %.0f clients, %.0f connects, %.0f bytes", num(s, "clients"), num(s, "connects"),
+		      num(s, "bytes"));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char url[512], out[1 << 16], dir_flag[4200], engine[64], fault[64], path[4200];
+	const char *why = NULL;
+	const long duration = 6, conns = 8;
+	json_error_t jerr;
+
+	CHECK(argc == 5, "usage: test_fault HARNESS PRESET FAULT DIR");
+	const char *harness = argv[1], *preset = argv[2], *spec = argv[3], *dir = argv[4];
+	const struct rs_preset *p = rs_preset_find(preset);
+	CHECK(p, "preset %s is not in this build", preset);
+	int err = p->engine->probe(&why);
+	if (err)
+		skip("engine %s cannot run here: %s", preset, why ? why : strerror(-err));
+	/* The cluster of RINGSIDE_PG_DIR, one per pg fault test: restarting it disturbs no other test. */
+	unsetenv("RINGSIDE_PG_URL");
+	err = rs_pgctl_ensure_started(url, sizeof(url));
+	if (err)
+		skip("no private PostgreSQL: %s", strerror(-err));
+	char kind[32];
+	snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(spec, "@"), spec);
+	if (!strncmp(kind, "pg-", 3))
+		atexit(stop_cluster);
+
+	remove_tree(dir);
+	snprintf(dir_flag, sizeof(dir_flag), "--out=%s", dir);
+	snprintf(engine, sizeof(engine), "--engine=%s", preset);
+	snprintf(fault, sizeof(fault), "--fault=%s", spec);
+	char dur[32], nconns[32];
+	snprintf(dur, sizeof(dur), "--duration=%ld", duration);
+	snprintf(nconns, sizeof(nconns), "--conns=%ld", conns);
+	/* Open loop at a low rate: each second's throughput is the schedule's, whatever else this machine runs. */
+	const char *args[] = { harness, "run", engine, "--workload=db", "--cores=1", nconns, "--rate=400", dur,
+			       "--warmup=1", "--timeout-ms=3000", fault, dir_flag, "--quiet", NULL };
+	int rc = run_capture(args, out, sizeof(out));
+	CHECK(rc == 0, "harness run exited %d", rc);
+	CHECK(strstr(out, "  fault "), "no fault line in the summary");
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	json_t *run = json_load_file(path, 0, &jerr);
+	CHECK(run, "%s: %s", path, jerr.text);
+	CHECK(json_integer_value(json_object_get(json_object_get(run, "server"), "exit_status")) == 0,
+	      "the server did not exit cleanly");
+	json_t *f = json_object_get(run, "fault");
+	CHECK(json_is_object(f), "run.json has no fault object");
+	check_common(f, kind, (double)duration);
+	check_kind(run, f, kind, conns);
+	json_decref(run);
+	printf("ok\n");
+	return 0;
+}
