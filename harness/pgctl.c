@@ -61,6 +61,17 @@ struct pgctl {
 	uid_t pg_uid;
 	gid_t pg_gid;
 	char pg_home[PATH_MAX];
+	gid_t pg_groups[64];	/* the account's groups, looked up before any fork */
+	int pg_ngroups;
+	/*
+	 * The tools' environment (ours without the PG* variables that could point
+	 * them elsewhere, plus PGCLIENTENCODING, and HOME when they run as
+	 * PG_ACCOUNT), built before any fork: `harness run` forks with threads
+	 * running, and the child may then call only async-signal-safe functions
+	 * (no malloc, so no setenv, initgroups or stdio).
+	 */
+	char *tool_env[256];
+	char tool_env_buf[32768];
 	int lock_fd;
 };
 
@@ -164,30 +175,57 @@ static const struct pg_role *pg_role_find(const char *name)
 /* Drop root for the postgres account; the server refuses to run as root. */
 static void become_pg(const struct pgctl *pc)
 {
-	if (initgroups(PG_ACCOUNT, pc->pg_gid) || setgid(pc->pg_gid) ||
-	    setuid(pc->pg_uid)) {
-		say("cannot become the %s user: %s\n", PG_ACCOUNT, strerror(errno));
+	static const char msg[] = "ringside pg: cannot become the " PG_ACCOUNT " user\n";
+
+	if (setgroups((size_t)pc->pg_ngroups, pc->pg_groups) || setgid(pc->pg_gid) || setuid(pc->pg_uid)) {
+		(void)!write(2, msg, sizeof(msg) - 1);
 		_exit(126);
 	}
-	setenv("HOME", pc->pg_home, 1);
 }
 
 /*
  * Our caller's PG* variables must not redirect the tools to another server
- * (they stay for --pg=URL: PGPASSWORD may be how it logs in).
+ * (they stay for --pg=URL: PGPASSWORD may be how it logs in). Run in the
+ * parent, once; the child only passes pc->tool_env to execve.
  */
-static void clean_env(void)
+static int build_tool_env(struct pgctl *pc)
 {
 	static const char *const vars[] = {
 		"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER",
 		"PGPASSWORD", "PGPASSFILE", "PGSERVICE", "PGSERVICEFILE",
 		"PGOPTIONS", "PGDATA", "PGSSLMODE", "PGTARGETSESSIONATTRS",
 		"PGREQUIRESSL", "PGCONNECT_TIMEOUT", "PGTZ", "PGDATESTYLE",
+		"PGCLIENTENCODING", "HOME",
 	};
+	extern char **environ;
+	size_t n = 0, used = 0;
+	char home[PATH_MAX + 8];
+	const char *add[] = { "PGCLIENTENCODING=UTF8", home };
 
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		unsetenv(vars[i]);
-	setenv("PGCLIENTENCODING", "UTF8", 1);
+	snprintf(home, sizeof(home), "HOME=%s", pc->as_pg ? pc->pg_home : (getenv("HOME") ? getenv("HOME") : "/"));
+	for (size_t e = 0; environ[e]; e++) {
+		bool drop = false;
+		for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]) && !drop; i++) {
+			size_t l = strlen(vars[i]);
+			drop = !strncmp(environ[e], vars[i], l) && environ[e][l] == '=';
+		}
+		if (drop)
+			continue;
+		size_t l = strlen(environ[e]) + 1;
+		if (n + 3 >= sizeof(pc->tool_env) / sizeof(pc->tool_env[0]) || used + l > sizeof(pc->tool_env_buf))
+			return -E2BIG;
+		pc->tool_env[n++] = memcpy(pc->tool_env_buf + used, environ[e], l);
+		used += l;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		size_t l = strlen(add[i]) + 1;
+		if (used + l > sizeof(pc->tool_env_buf))
+			return -E2BIG;
+		pc->tool_env[n++] = memcpy(pc->tool_env_buf + used, add[i], l);
+		used += l;
+	}
+	pc->tool_env[n] = NULL;
+	return 0;
 }
 
 static void __attribute__((noreturn))
@@ -198,12 +236,15 @@ exec_tool(const struct pgctl *pc, const char *const argv[], int flags)
 	/* a blocked signal mask would be inherited by the postmaster */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (!(flags & RUN_SELF))
-		clean_env();
-	if (pc->as_pg && !(flags & RUN_SELF))
-		become_pg(pc);
-	execv(argv[0], (char *const *)argv);
-	say("cannot run %s: %s\n", argv[0], strerror(errno));
+	if (flags & RUN_SELF) {
+		execv(argv[0], (char *const *)argv);
+	} else {
+		if (pc->as_pg)
+			become_pg(pc);
+		execve(argv[0], (char *const *)argv, (char *const *)pc->tool_env);
+	}
+	static const char msg[] = "ringside pg: cannot run a PostgreSQL tool (exec failed)\n";
+	(void)!write(2, msg, sizeof(msg) - 1);
 	_exit(127);
 }
 
@@ -373,6 +414,12 @@ static int find_account(struct pgctl *pc)
 	}
 	pc->pg_uid = pw->pw_uid;
 	pc->pg_gid = pw->pw_gid;
+	pc->pg_ngroups = (int)(sizeof(pc->pg_groups) / sizeof(pc->pg_groups[0]));
+	if (getgrouplist(PG_ACCOUNT, pw->pw_gid, pc->pg_groups, &pc->pg_ngroups) < 0) {
+		say("the '%s' account is in more than %zu groups\n", PG_ACCOUNT,
+		    sizeof(pc->pg_groups) / sizeof(pc->pg_groups[0]));
+		return -E2BIG;
+	}
 	return strf(pc->pg_home, sizeof(pc->pg_home), "%s", pw->pw_dir);
 }
 
@@ -538,6 +585,8 @@ static int pgctl_open(struct pgctl *pc, bool create)
 	memset(pc, 0, sizeof(*pc));
 	pc->lock_fd = -1;
 	r = find_account(pc);
+	if (!r)
+		r = build_tool_env(pc);
 	if (!r)
 		r = find_bindir(pc);
 	if (!r)
