@@ -106,9 +106,9 @@ static int build_argv(struct run *r)
 	if (!err && c->conns > 4096)
 		err = add_arg(r, "--max-conns=%ld", c->conns);
 	if (!err && r->db) {
-		err = add_arg(r, "--pg=%s", r->pg_url);
-		if (!err)
-			err = add_arg(r, "--pool=%ld", c->pool);
+		/* The URL (and its password) goes through the environment, not argv,
+		 * where `ps` would show it to every user: see server_env(). */
+		err = add_arg(r, "--pool=%ld", c->pool);
 		if (!err)
 			err = add_arg(r, "--pg-mode=%s", c->pg_mode);
 	}
@@ -132,10 +132,42 @@ static int redacted_flags(struct run *r)
 		fprintf(f, "%s%s%s", i > 1 ? " " : "", red ? "--pg=" : "", red ? red : a);
 		free(red);
 	}
+	if (r->db) {
+		char *red = rs_results_redact(r->pg_url);
+		fprintf(f, " --pg=%s", red ? red : "(redacted)");
+		free(red);
+	}
 	return fclose(f) ? -ENOMEM : 0;
 }
 
-static void __attribute__((noreturn)) server_child(struct run *r, pid_t parent, int log)
+/* The server's environment, made before the fork (the child of a threaded
+ * process must not allocate): ours, with RINGSIDE_PG_URL set to the run's
+ * database or removed when the workload has none. */
+static char **server_env(const struct run *r, char **pg_var)
+{
+	extern char **environ;
+	size_t n = 0, k = 0;
+
+	*pg_var = NULL;
+	if (r->db && asprintf(pg_var, "RINGSIDE_PG_URL=%s", r->pg_url) < 0)
+		return NULL;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 2, sizeof(*env));
+	if (!env) {
+		free(*pg_var);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "RINGSIDE_PG_URL=", 16))
+			env[k++] = environ[i];
+	if (*pg_var)
+		env[k++] = *pg_var;
+	env[k] = NULL;
+	return env;
+}
+
+static void __attribute__((noreturn)) server_child(struct run *r, pid_t parent, int log, char **env)
 {
 	/* The server dies with us; a terminal's ^C reaches only the harness,
 	 * which ends the load first and then stops the server itself. */
@@ -145,14 +177,13 @@ static void __attribute__((noreturn)) server_child(struct run *r, pid_t parent, 
 	setpgid(0, 0);
 	/* Not the harness's pinning: the server pins its reactors itself. */
 	sched_setaffinity(0, sizeof(r->affinity), &r->affinity);
-	if (!r->db)
-		unsetenv("RINGSIDE_PG_URL");
 	int null = open("/dev/null", O_RDONLY);
 	dup2(null, 0);
 	dup2(log, 1);
 	dup2(log, 2);
-	execv(r->argv[0], r->argv);
-	dprintf(2, "ringside: cannot run %s: %s\n", r->argv[0], strerror(errno));
+	execve(r->argv[0], r->argv, env);
+	static const char msg[] = "ringside: cannot run ringside-server\n";
+	(void)!write(2, msg, sizeof(msg) - 1);
 	_exit(127);
 }
 
@@ -176,11 +207,19 @@ int rs_run_server_start(struct run *r)
 		fprintf(stderr, "ringside: %s: %s\n", log, strerror(errno));
 		return err;
 	}
+	char *pg_var;
+	char **env = server_env(r, &pg_var);
+	if (!env) {
+		close(fd);
+		return -ENOMEM;
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0)
-		server_child(r, parent, fd);
+		server_child(r, parent, fd, env);
 	err = pid < 0 ? -errno : 0;
+	free(env);
+	free(pg_var);
 	close(fd);
 	if (err)
 		return err;
