@@ -16,7 +16,8 @@ set y2label "errors per second" tc rgb "#D55E00"
 stats f using (column("errors")) nooutput
 emax = STATS_max
 stats f using (column("requests")) nooutput
-rmax = STATS_max * 1.15 + 1
+# headroom above the data for the key of the first panel
+rmax = STATS_max * 1.5 + 1
 set yrange [0:rmax]
 set y2range [0:(emax > 0 ? emax * 1.15 : 1)]
 set ytics nomirror tc rgb "#0072B2"
@@ -24,7 +25,7 @@ set y2tics nomirror tc rgb "#D55E00"
 set format y "%.0f"
 stats f using (column("second")) nooutput
 set xrange [0:STATS_max]
-set key top right box opaque
+set key top center horizontal maxcols 3 box opaque
 
 do for [fmt in "png svg"] {
 	eval term(fmt, "restart", 430 * cols + 80, 330 * rows + 60)
