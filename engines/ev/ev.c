@@ -32,6 +32,7 @@ struct rs_ev_conn {
 	int waiting;              /* EV_READ or EV_WRITE the fiber is suspended on, 0 if none */
 	int wait_res;             /* handed to the fiber on resume */
 	bool drained;             /* the last recv emptied the socket: wait before the next */
+	bool closing;             /* libev-uring: shut down, waiting for the armed poll to fire */
 };
 
 static inline struct rs_ev_conn *to_ec(struct rs_conn *c)
@@ -53,10 +54,18 @@ static void conn_resume(struct rs_ev_conn *ec, int res)
 	rs_fiber_resume(ec->fiber);
 }
 
+static void conn_finish(struct rs_ev_reactor *er, struct rs_ev_conn *ec);
+
 static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct rs_ev_conn *ec = w->data;
 
+	if (ec->closing) {
+		/* The poll fired: libev holds no armed request for this fd any more. */
+		ev_io_stop(loop, w);
+		conn_finish(rs_ev_of(ec->base.reactor), ec);
+		return;
+	}
 	if (!ec->waiting || !(revents & (ec->waiting | EV_ERROR))) {
 		/* Nobody reads right now (the handler is busy): a level-triggered
 		 * watcher would fire every iteration until it does. */
@@ -141,15 +150,37 @@ int rs_ev_conn_flush(struct rs_conn *c)
 
 /* ---- accept and connection lifetime ---- */
 
-static void conn_release(struct rs_ev_reactor *er, struct rs_ev_conn *ec)
+static void conn_finish(struct rs_ev_reactor *er, struct rs_ev_conn *ec)
 {
-	/* libev must forget the fd before its number can come back. */
-	ev_io_stop(er->loop, &ec->io);
 	close(ec->base.fd);
-	ec->fiber = NULL;
-	ec->waiting = 0;
+	ec->closing = false;
 	er->free_slots[er->nfree++] = ec->slot;
 	er->base.nconns--;
+}
+
+static void conn_release(struct rs_ev_reactor *er, struct rs_ev_conn *ec)
+{
+	ec->fiber = NULL;
+	ec->waiting = 0;
+	/*
+	 * libev 4.33's io_uring backend removes an armed poll with a
+	 * POLL_REMOVE it does not fully initialise, and aborts on its
+	 * completion (ev_iouring.c): seen as an abort when clients reset
+	 * connections mid-request. So under that backend an armed watcher is
+	 * never stopped: shut the socket down, let the poll fire (HUP), and
+	 * stop the watcher and close the fd from its callback.
+	 */
+	if (er->backend == EVBACKEND_IOURING && ev_is_active(&ec->io)) {
+		/* a shut-down socket is readable and writable: whatever the
+		 * watcher is armed for fires (and the watcher is left as it is:
+		 * changing its events would be a remove too) */
+		shutdown(ec->base.fd, SHUT_RDWR);
+		ec->closing = true;
+		return;
+	}
+	/* libev must forget the fd before its number can come back. */
+	ev_io_stop(er->loop, &ec->io);
+	conn_finish(er, ec);
 }
 
 static void conn_fiber_main(void *arg)
