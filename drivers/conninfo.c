@@ -1,4 +1,5 @@
 /* conninfo.c - parse a postgresql:// URL or keyword=value string into struct rs_pg_conninfo. */
+#include "buf.h"
 #include "pg.h"
 
 #include <errno.h>
@@ -14,17 +15,6 @@
 
 #define DEFAULT_SOCKET_DIR "/var/run/postgresql"
 
-static int hexdigit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Copy s[0..n) percent-decoded into dst (cap bytes with the NUL). */
 static int pct_copy(char *dst, size_t cap, const char *s, size_t n)
 {
@@ -34,8 +24,8 @@ static int pct_copy(char *dst, size_t cap, const char *s, size_t n)
 		char ch = s[i];
 
 		if (ch == '%') {
-			int hi = i + 2 < n ? hexdigit(s[i + 1]) : -1;
-			int lo = i + 2 < n ? hexdigit(s[i + 2]) : -1;
+			int hi = i + 2 < n ? rs_hex_digit(s[i + 1]) : -1;
+			int lo = i + 2 < n ? rs_hex_digit(s[i + 2]) : -1;
 
 			/* %00 would truncate the C string silently: refuse it. */
 			if (hi < 0 || lo < 0 || (hi | lo) == 0)

@@ -154,7 +154,7 @@ int rs_pg_sqlstate_errno(const char *sqlstate);
  * /var/run/postgresql, port 5432, user = the process owner, dbname = user.
  * The password, as libpq finds it: the URL's, else $PGPASSWORD, else the
  * first matching line of the password file (rs_pg_pgpass_lookup).
- * Never print a password: harness/results.c's rs_results_redact hides it.
+ * Never print a password: rs_pg_redact (drivers/redact.c) hides it.
  */
 struct rs_pg_conninfo {
 	char host[256];
@@ -266,6 +266,11 @@ struct rs_pg_ops {
 	/* Any thread that owns c, does not suspend: true once c cannot carry a
 	 * request any more (socket error, protocol violation, FATAL). */
 	bool (*is_broken)(const struct rs_pg_conn *c);
+
+	/* The connection's socket, or -1: the pool peeks at it while c is idle
+	 * (rs_sock_idle_lost) so a backend that died unused is replaced before a
+	 * request meets it. Only called while no fiber or worker uses c. */
+	int (*socket)(const struct rs_pg_conn *c);
 };
 
 #endif

@@ -1,4 +1,5 @@
 /* pg_result.c - driver-independent query results: building, typed accessors, freeing. */
+#include "buf.h"
 #include "pg.h"
 
 #include <errno.h>
@@ -423,17 +424,6 @@ const char *rs_pg_get_text(const struct rs_pg_result *r, size_t row, int col, si
 	return v;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* "\x" followed by hex pairs: bytea_output = hex, the default. */
 static int bytea_hex(const char *v, int32_t len, struct rs_buf *out)
 {
@@ -448,7 +438,7 @@ static int bytea_hex(const char *v, int32_t len, struct rs_buf *out)
 		return err;
 	dst = (unsigned char *)rs_buf_tail(out);
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(v[2 + 2 * i]), lo = hexval(v[3 + 2 * i]);
+		int hi = rs_hex_digit(v[2 + 2 * i]), lo = rs_hex_digit(v[3 + 2 * i]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;

@@ -1,42 +1,47 @@
-/* pool.c - the per-reactor Postgres connection pool: warm-up, FIFO rent queue, replacement with backoff. */
+/* pool.c - the per-reactor connection pool of any backend's driver (Postgres, Redis): warm-up, FIFO rent queue, replacement with backoff. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "fiber.h"
 #include "pool.h"
+#include "sockio.h"
 
 #define TICK_MS 20
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
+/* How often idle connections are peeked at for a server that went away:
+ * a few syscalls a second per reactor, nothing against the request path. */
+#define IDLE_PROBE_MS 250
 
 enum slot_state { SLOT_EMPTY, SLOT_CONNECTING, SLOT_IDLE, SLOT_BUSY };
 
 struct slot {
 	enum slot_state state;
-	struct rs_pg_conn *conn;
+	void *conn;
 	int inflight;        /* shared mode: fibers using the connection */
 	bool doomed;         /* shared mode: broken, close when the last user returns */
 	int64_t next_try_ms; /* EMPTY: do not reconnect before this */
-	int64_t busy_since_ms; /* when it last went from unused to used */
-	bool cancelling;     /* a CancelRequest is out for the current use */
+	struct rs_pool_stmt *stmts; /* statements in flight on it, oldest first */
 };
 
 /* A fiber waiting for a connection; lives on that fiber's stack. */
 struct waiter {
 	struct rs_fiber *fiber;
 	int64_t deadline_ms;
-	struct rs_pg_conn *conn;
+	void *conn;
 	int err;
 	struct waiter *next;
 };
 
-struct rs_pg_pool {
+struct rs_pool {
 	struct rs_reactor *r;
-	struct rs_pg_pool_cfg cfg;
+	struct rs_pool_cfg cfg;
 	struct slot *slots;
 	struct waiter *head, *tail;
 	int nwaiting;
@@ -44,22 +49,17 @@ struct rs_pg_pool {
 	int backoff_ms;
 	int last_err;        /* last connect error, to log changes only */
 	bool maint_done;
-	struct rs_pg_pool_stats stats;
+	int64_t next_probe_ms;
+	int64_t next_demand_ms; /* down: no reconnect on demand before this */
+	struct rs_pool_stats stats;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool stopping(const struct rs_pg_pool *p)
+static bool stopping(const struct rs_pool *p)
 {
 	return atomic_load_explicit(&p->r->stopping, memory_order_relaxed);
 }
 
-static struct slot *slot_of(struct rs_pg_pool *p, const struct rs_pg_conn *c)
+static struct slot *slot_of(struct rs_pool *p, const void *c)
 {
 	for (int i = 0; i < p->cfg.size; i++)
 		if (p->slots[i].conn == c)
@@ -69,7 +69,7 @@ static struct slot *slot_of(struct rs_pg_pool *p, const struct rs_pg_conn *c)
 
 /* ---- the waiting queue ---- */
 
-static struct waiter *waiter_pop(struct rs_pg_pool *p)
+static struct waiter *waiter_pop(struct rs_pool *p)
 {
 	struct waiter *w = p->head;
 	if (w) {
@@ -83,7 +83,7 @@ static struct waiter *waiter_pop(struct rs_pg_pool *p)
 
 /* Resume a waiter inline: nested in the current fiber when there is one
  * (it comes back here as soon as the waiter suspends again). */
-static void waiter_wake(struct waiter *w, struct rs_pg_conn *c, int err)
+static void waiter_wake(struct waiter *w, void *c, int err)
 {
 	w->conn = c;
 	w->err = err;
@@ -94,14 +94,14 @@ static void waiter_wake(struct waiter *w, struct rs_pg_conn *c, int err)
 
 static void connector_main(void *arg);
 
-static void spawn_connector(struct rs_pg_pool *p, struct slot *s)
+static void spawn_connector(struct rs_pool *p, struct slot *s)
 {
 	struct rs_fiber *f;
 
 	s->state = SLOT_CONNECTING;
 	if (rs_fiber_create(p->r->fibers, connector_main, s, &f)) {
 		s->state = SLOT_EMPTY;
-		s->next_try_ms = now_ms() + BACKOFF_MIN_MS;
+		s->next_try_ms = rs_clock_ms() + BACKOFF_MIN_MS;
 		return;
 	}
 	p->connecting++;
@@ -109,18 +109,15 @@ static void spawn_connector(struct rs_pg_pool *p, struct slot *s)
 	rs_fiber_resume(f);
 }
 
-/* One more user on s; the query timeout counts from the first. */
+/* One more user on s. */
 static void slot_use(struct slot *s)
 {
-	if (!s->inflight++) {
-		s->busy_since_ms = now_ms();
-		s->cancelling = false;
-	}
+	s->inflight++;
 	s->state = SLOT_BUSY;
 }
 
 /* A connection just came up (or came back): give it to whoever waits. */
-static void slot_offer(struct rs_pg_pool *p, struct slot *s)
+static void slot_offer(struct rs_pool *p, struct slot *s)
 {
 	s->state = SLOT_IDLE;
 	if (p->cfg.shared) {
@@ -139,32 +136,37 @@ static void slot_offer(struct rs_pg_pool *p, struct slot *s)
 	waiter_wake(w, s->conn, 0);
 }
 
-static void connect_failed(struct rs_pg_pool *p, struct slot *s, int err)
+static void fail_waiters(struct rs_pool *p, int err);
+
+static void connect_failed(struct rs_pool *p, struct slot *s, int err)
 {
 	p->stats.failures++;
 	s->state = SLOT_EMPTY;
-	s->next_try_ms = now_ms() + p->backoff_ms;
+	s->next_try_ms = rs_clock_ms() + p->backoff_ms;
 	p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
 	if (err != p->last_err)
-		fprintf(stderr, "ringside: reactor %d: Postgres connect failed: %s (retrying with backoff)\n",
-			p->r->cfg.index, strerror(-err));
+		fprintf(stderr, "ringside: reactor %d: %s connect failed: %s (retrying with backoff)\n",
+			p->r->cfg.index, p->cfg.driver->backend, strerror(-err));
 	p->last_err = err;
+	/* Nothing up and reconnects failing: the queue waits in vain. */
+	if (rs_pool_down(p))
+		fail_waiters(p, err);
 }
 
 static void connector_main(void *arg)
 {
 	struct slot *s = arg;
-	struct rs_pg_pool *p = rs_fiber_data(rs_fiber_current());
-	struct rs_pg_conn *c = NULL;
+	struct rs_pool *p = rs_fiber_data(rs_fiber_current());
+	void *c = NULL;
 
-	int err = p->cfg.ops->connect(p->r, p->cfg.ci, &c);
+	int err = p->cfg.driver->connect(p->cfg.ctx, p->r, p->cfg.target, &c);
 	p->connecting--;
 	if (err) {
 		connect_failed(p, s, err);
 		return;
 	}
 	if (p->last_err)
-		fprintf(stderr, "ringside: reactor %d: Postgres connection back\n", p->r->cfg.index);
+		fprintf(stderr, "ringside: reactor %d: %s connection back\n", p->r->cfg.index, p->cfg.driver->backend);
 	p->last_err = 0;
 	p->backoff_ms = BACKOFF_MIN_MS;
 	p->stats.connects++;
@@ -172,7 +174,7 @@ static void connector_main(void *arg)
 	s->inflight = 0;
 	s->doomed = false;
 	if (stopping(p)) {
-		p->cfg.ops->close(c);
+		p->cfg.driver->close(p->cfg.ctx, c);
 		s->conn = NULL;
 		s->state = SLOT_EMPTY;
 		return;
@@ -182,7 +184,7 @@ static void connector_main(void *arg)
 
 /* ---- maintenance: replace, expire, stop ---- */
 
-static void expire_waiters(struct rs_pg_pool *p, int64_t now, int err)
+static void expire_waiters(struct rs_pool *p, int64_t now, int err)
 {
 	while (p->head && (err == -ESHUTDOWN || p->head->deadline_ms <= now)) {
 		struct waiter *w = waiter_pop(p);
@@ -191,20 +193,27 @@ static void expire_waiters(struct rs_pg_pool *p, int64_t now, int err)
 	}
 }
 
-static void close_idle(struct rs_pg_pool *p)
+static void fail_waiters(struct rs_pool *p, int err)
+{
+	struct waiter *w;
+	while ((w = waiter_pop(p)))
+		waiter_wake(w, NULL, err);
+}
+
+static void close_idle(struct rs_pool *p)
 {
 	for (int i = 0; i < p->cfg.size; i++) {
 		struct slot *s = &p->slots[i];
 		if (s->state == SLOT_IDLE) {
-			struct rs_pg_conn *c = s->conn;
+			void *c = s->conn;
 			s->conn = NULL;
 			s->state = SLOT_EMPTY;
-			p->cfg.ops->close(c);
+			p->cfg.driver->close(p->cfg.ctx, c);
 		}
 	}
 }
 
-static bool all_closed(const struct rs_pg_pool *p)
+static bool all_closed(const struct rs_pool *p)
 {
 	if (p->connecting)
 		return false;
@@ -217,55 +226,120 @@ static bool all_closed(const struct rs_pg_pool *p)
 static void canceller_main(void *arg)
 {
 	struct slot *s = arg;
-	struct rs_pg_pool *p = rs_fiber_data(rs_fiber_current());
-	struct rs_pg_conn *c = s->conn;
+	struct rs_pool *p = rs_fiber_data(rs_fiber_current());
+	void *c = s->conn;
 
-	int err = p->cfg.ops->cancel(c);
+	int err = p->cfg.driver->cancel(p->cfg.ctx, c);
 	if (err)
 		fprintf(stderr, "ringside: reactor %d: CancelRequest failed: %s\n", p->r->cfg.index,
 			strerror(-err));
 	p->connecting--;
 }
 
-/* Queries running past query_timeout_ms get a CancelRequest (from a fiber
- * of their own: it opens a second connection). */
-static void cancel_overdue(struct rs_pg_pool *p, int64_t now)
+/* A cancel for what s runs now (from a fiber of its own: it opens a
+ * second connection). */
+static void start_cancel(struct rs_pool *p, struct slot *s)
 {
-	if (!p->cfg.query_timeout_ms || !p->cfg.ops->cancel)
+	struct rs_fiber *f;
+	s->stmts->cancelled = true;
+	if (rs_fiber_create(p->r->fibers, canceller_main, s, &f))
 		return;
+	p->stats.cancels++;
+	p->connecting++; /* keeps the pool alive at stop until it is done */
+	rs_fiber_set_data(f, p);
+	rs_fiber_resume(f);
+}
+
+/*
+ * The statement at the head of a connection's queue (the one the backend
+ * runs) is cancelled once it has run query_timeout_ms, timed from when it
+ * reached the head (its send, on a quiet connection), or once its client
+ * has gone. Another statement may have started by the time the cancel
+ * lands (a race every CancelRequest has); the timeout should be far above
+ * a statement's usual time.
+ */
+static void cancel_overdue(struct rs_pool *p, uint64_t now_ns)
+{
+	if (!p->cfg.driver->cancel)
+		return;
+	uint64_t limit = (uint64_t)p->cfg.query_timeout_ms * 1000000u;
 	for (int i = 0; i < p->cfg.size; i++) {
 		struct slot *s = &p->slots[i];
-		struct rs_fiber *f;
-		if (s->state != SLOT_BUSY || s->cancelling || s->doomed ||
-		    now - s->busy_since_ms < p->cfg.query_timeout_ms)
+		struct rs_pool_stmt *t = s->stmts;
+		if (s->state != SLOT_BUSY || s->doomed || !t || t->cancelled || !t->head_ns)
 			continue;
-		s->cancelling = true;
-		if (rs_fiber_create(p->r->fibers, canceller_main, s, &f))
-			continue;
-		p->stats.cancels++;
-		p->connecting++; /* keeps the pool alive at stop until it is done */
-		rs_fiber_set_data(f, p);
-		rs_fiber_resume(f);
+		if (t->client_gone || (limit && now_ns - t->head_ns >= limit))
+			start_cancel(p, s);
+	}
+}
+
+/*
+ * Which clients of the statements in flight are gone? One poll(2) per
+ * tick, and only for statements older than a tick: fast ones never cost a
+ * system call. A reset, or the client's end of the stream (as nginx takes
+ * it: an HTTP/1.1 client does not half-close to wait for its answer).
+ */
+static void watch_clients(struct rs_pool *p, uint64_t now_ns)
+{
+	struct pollfd fds[64];
+	struct rs_pool_stmt *who[64];
+	nfds_t n = 0;
+	for (int i = 0; i < p->cfg.size; i++)
+		for (struct rs_pool_stmt *t = p->slots[i].stmts; t; t = t->next)
+			if (t->client_gone_seen && *t->client_gone_seen)
+				t->client_gone = true;
+	for (int i = 0; i < p->cfg.size && n < 64; i++)
+		for (struct rs_pool_stmt *t = p->slots[i].stmts; t && n < 64; t = t->next)
+			if (t->client_fd >= 0 && !t->client_gone &&
+			    (!t->head_ns || now_ns - t->head_ns >= (uint64_t)TICK_MS * 1000000u)) {
+				fds[n] = (struct pollfd){ .fd = t->client_fd, .events = POLLRDHUP };
+				who[n++] = t;
+			}
+	if (!n || poll(fds, n, 0) <= 0)
+		return;
+	for (nfds_t k = 0; k < n; k++)
+		if (fds[k].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))
+			who[k]->client_gone = true;
+}
+
+static void slot_discard(struct rs_pool *p, struct slot *s);
+
+/* A backend terminated while its connection sat unused (pg_terminate_backend,
+ * idle_session_timeout, a restart) is found here, not by the next request:
+ * in shared mode sequential requests keep to the first slot, so the others
+ * would otherwise stay dead and counted as connected. */
+static void probe_idle(struct rs_pool *p, int64_t now)
+{
+	if (!p->cfg.driver->socket || now < p->next_probe_ms)
+		return;
+	p->next_probe_ms = now + IDLE_PROBE_MS;
+	for (int i = 0; i < p->cfg.size; i++) {
+		struct slot *s = &p->slots[i];
+		if (s->state == SLOT_IDLE && !s->inflight && rs_sock_idle_lost(p->cfg.driver->socket(p->cfg.ctx, s->conn)))
+			slot_discard(p, s);
 	}
 }
 
 static void maint_main(void *arg)
 {
-	struct rs_pg_pool *p = arg;
+	struct rs_pool *p = arg;
 
 	while (!stopping(p)) {
-		int64_t now = now_ms();
+		int64_t now = rs_clock_ms();
 		for (int i = 0; i < p->cfg.size; i++) {
 			struct slot *s = &p->slots[i];
 			if (s->state == SLOT_EMPTY && now >= s->next_try_ms)
 				spawn_connector(p, s);
 		}
 		expire_waiters(p, now, -ETIMEDOUT);
-		cancel_overdue(p, now);
+		uint64_t now_ns = rs_now_ns();
+		watch_clients(p, now_ns);
+		cancel_overdue(p, now_ns);
+		probe_idle(p, now);
 		p->r->ops->sleep_ms(p->r, TICK_MS);
 	}
 	/* Stopping: nobody new gets a connection; in-flight users return
-	 * theirs, which are then closed (see rs_pg_pool_return). */
+	 * theirs, which are then closed (see rs_pool_return). */
 	expire_waiters(p, 0, -ESHUTDOWN);
 	close_idle(p);
 	while (!all_closed(p)) {
@@ -277,9 +351,9 @@ static void maint_main(void *arg)
 
 /* ---- the public side ---- */
 
-int rs_pg_pool_create(struct rs_reactor *r, const struct rs_pg_pool_cfg *cfg, struct rs_pg_pool **out)
+int rs_pool_create(struct rs_reactor *r, const struct rs_pool_cfg *cfg, struct rs_pool **out)
 {
-	struct rs_pg_pool *p = calloc(1, sizeof(*p));
+	struct rs_pool *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->slots = calloc((size_t)cfg->size, sizeof(*p->slots));
@@ -309,7 +383,7 @@ int rs_pg_pool_create(struct rs_reactor *r, const struct rs_pg_pool_cfg *cfg, st
  * wake-up serves many queries) and more backends join only as load grows;
  * when all are that deep, the least busy one.
  */
-static struct slot *pick_shared(struct rs_pg_pool *p)
+static struct slot *pick_shared(struct rs_pool *p)
 {
 	struct slot *best = NULL;
 	for (int i = 0; i < p->cfg.size; i++) {
@@ -324,7 +398,7 @@ static struct slot *pick_shared(struct rs_pg_pool *p)
 	return best;
 }
 
-static struct slot *first_idle(struct rs_pg_pool *p)
+static struct slot *first_idle(struct rs_pool *p)
 {
 	for (int i = 0; i < p->cfg.size; i++)
 		if (p->slots[i].state == SLOT_IDLE)
@@ -332,7 +406,34 @@ static struct slot *first_idle(struct rs_pg_pool *p)
 	return NULL;
 }
 
-int rs_pg_pool_rent(struct rs_pg_pool *p, struct rs_pg_conn **out)
+/*
+ * The pool is down and a request wants a connection: try one now rather
+ * than after the backoff, so the pool is back as soon as the server is,
+ * and let the request wait for that one attempt (a refused connect fails
+ * in a moment, and fail_waiters answers it). At most one attempt in
+ * flight, and one every BACKOFF_MIN_MS: a refused server is not hammered
+ * (nor the log filled) at the request rate. true when one is in flight
+ * (the caller waits), false to fail at once.
+ */
+static bool reconnect_now(struct rs_pool *p)
+{
+	struct slot *empty = NULL;
+	int64_t now = rs_clock_ms();
+	for (int i = 0; i < p->cfg.size; i++) {
+		if (p->slots[i].state == SLOT_CONNECTING)
+			return true;
+		if (p->slots[i].state == SLOT_EMPTY && !empty)
+			empty = &p->slots[i];
+	}
+	if (!empty || now < p->next_demand_ms)
+		return false;
+	p->next_demand_ms = now + BACKOFF_MIN_MS;
+	spawn_connector(p, empty);
+	/* It may have finished already: then up (IDLE) or failed again. */
+	return empty->state == SLOT_CONNECTING;
+}
+
+int rs_pool_rent(struct rs_pool *p, void **out)
 {
 	if (stopping(p))
 		return -ESHUTDOWN;
@@ -343,9 +444,13 @@ int rs_pg_pool_rent(struct rs_pg_pool *p, struct rs_pg_conn **out)
 		*out = s->conn;
 		return 0;
 	}
+	if (rs_pool_down(p) && !reconnect_now(p)) {
+		int down = rs_pool_down(p);
+		return down ? down : rs_pool_rent(p, out); /* it came up at once */
+	}
 	struct waiter w = {
 		.fiber = rs_fiber_current(),
-		.deadline_ms = now_ms() + p->cfg.rent_timeout_ms,
+		.deadline_ms = rs_clock_ms() + p->cfg.rent_timeout_ms,
 	};
 	if (p->tail)
 		p->tail->next = &w;
@@ -360,25 +465,26 @@ int rs_pg_pool_rent(struct rs_pg_pool *p, struct rs_pg_conn **out)
 	return 0;
 }
 
-static void slot_discard(struct rs_pg_pool *p, struct slot *s)
+static void slot_discard(struct rs_pool *p, struct slot *s)
 {
-	struct rs_pg_conn *c = s->conn;
+	void *c = s->conn;
 	p->stats.discarded++;
 	s->conn = NULL;
 	s->state = SLOT_EMPTY;
 	s->inflight = 0;
 	s->doomed = false;
-	s->next_try_ms = now_ms(); /* replace at the next tick; backoff if that fails */
-	p->cfg.ops->close(c);
+	s->stmts = NULL;
+	s->next_try_ms = rs_clock_ms(); /* replace at the next tick; backoff if that fails */
+	p->cfg.driver->close(p->cfg.ctx, c);
 }
 
-void rs_pg_pool_return(struct rs_pg_pool *p, struct rs_pg_conn *c)
+void rs_pool_return(struct rs_pool *p, void *c)
 {
 	struct slot *s = slot_of(p, c);
 	if (!s)
 		return;
 	s->inflight--;
-	if (p->cfg.ops->is_broken(c))
+	if (p->cfg.driver->is_broken && p->cfg.driver->is_broken(p->cfg.ctx, c))
 		s->doomed = true;
 	if (s->doomed || stopping(p)) {
 		if (s->inflight <= 0)
@@ -400,17 +506,73 @@ void rs_pg_pool_return(struct rs_pg_pool *p, struct rs_pg_conn *c)
 	waiter_wake(w, c, 0);
 }
 
-int rs_pg_pool_size(const struct rs_pg_pool *p)
+void rs_pool_stmt_begin(struct rs_pool *p, void *c, struct rs_pool_stmt *t)
+{
+	struct slot *s = slot_of(p, c);
+	t->next = NULL;
+	t->slot = s;
+	t->head_ns = 0;
+	t->cancelled = false;
+	if (!s)
+		return;
+	struct rs_pool_stmt **pp = &s->stmts;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = t;
+	if (pp == &s->stmts)
+		t->head_ns = rs_now_ns();
+}
+
+void rs_pool_stmt_end(struct rs_pool_stmt *t)
+{
+	struct slot *s = t->slot;
+	if (!s)
+		return;
+	t->slot = NULL;
+	if (s->stmts == t) {
+		s->stmts = t->next;
+		/* The next one is what the backend runs now. */
+		if (s->stmts && !s->stmts->head_ns)
+			s->stmts->head_ns = rs_now_ns();
+		return;
+	}
+	for (struct rs_pool_stmt *q = s->stmts; q; q = q->next)
+		if (q->next == t) {
+			q->next = t->next;
+			return;
+		}
+}
+
+int rs_pool_down(const struct rs_pool *p)
+{
+	if (!p->last_err)
+		return 0;
+	for (int i = 0; i < p->cfg.size; i++)
+		if (p->slots[i].state == SLOT_IDLE || p->slots[i].state == SLOT_BUSY)
+			return 0;
+	return p->last_err;
+}
+
+int rs_pool_size(const struct rs_pool *p)
 {
 	return p->cfg.size;
 }
 
-const struct rs_pg_ops *rs_pg_pool_ops(const struct rs_pg_pool *p)
+const void *rs_pool_ctx(const struct rs_pool *p)
 {
-	return p->cfg.ops;
+	return p->cfg.ctx;
 }
 
-void rs_pg_pool_stats(const struct rs_pg_pool *p, struct rs_pg_pool_stats *out)
+void rs_pool_discard(struct rs_pool *p, void *c)
+{
+	struct slot *s = slot_of(p, c);
+	if (s) {
+		s->doomed = true;
+		rs_pool_return(p, c);
+	}
+}
+
+void rs_pool_stats(const struct rs_pool *p, struct rs_pool_stats *out)
 {
 	*out = p->stats;
 	out->waiting = p->nwaiting;
@@ -419,7 +581,7 @@ void rs_pg_pool_stats(const struct rs_pg_pool *p, struct rs_pg_pool_stats *out)
 		out->connected += p->slots[i].state == SLOT_IDLE || p->slots[i].state == SLOT_BUSY;
 }
 
-void rs_pg_pool_destroy(struct rs_pg_pool *p)
+void rs_pool_destroy(struct rs_pool *p)
 {
 	if (!p)
 		return;

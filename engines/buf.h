@@ -43,4 +43,16 @@ static inline char *rs_buf_tail(const struct rs_buf *b) { return b->data + b->of
 static inline size_t rs_buf_room(const struct rs_buf *b) { return b->cap - b->off - b->len; }
 static inline void rs_buf_clear(struct rs_buf *b) { b->off = 0; b->len = 0; }
 
+/* The value of one hex digit (either case), -1 for anything else: for percent-escapes, bytea, chunk sizes. */
+static inline int rs_hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
 #endif

@@ -21,6 +21,7 @@ enum {
 	RS_CAP_COMPLETION = 1u << 0, /* sock_send/sock_recv are completion-based (data moved by the kernel) */
 	RS_CAP_READINESS = 1u << 1,  /* sock_wait works (poll-style readiness, e.g. for libpq) */
 	RS_CAP_OFFLOAD = 1u << 2,    /* offload() runs blocking work on a worker pool */
+	RS_CAP_FILE = 1u << 3,       /* file_open/file_read go through the reactor (e.g. the ring) */
 };
 
 /* Everything a reactor needs to start; filled by server.c from the flags. */
@@ -34,6 +35,7 @@ struct rs_reactor_cfg {
 	int header_timeout_ms;     /* a request must arrive whole within this of its first byte
 	                            * (of the accept, for the first request), else 408; 0 = never */
 	int idle_timeout_ms;       /* keep-alive connections idle longer are closed; 0 = never */
+	int send_timeout_ms;       /* a flush without progress this long closes; 0 = never */
 	const char *engine_opts;   /* engine-specific, e.g. "multishot,bufring" for --uring-no */
 	int workers;               /* offload engines: worker threads in the process (--workers) */
 };
@@ -48,9 +50,9 @@ struct rs_reactor {
 	struct rs_reactor_cfg cfg;
 	struct rs_fiber_pool *fibers;
 	void *pg;                  /* the reactor's Postgres pool (drivers/pool.c), NULL without a DB */
+	void *redis;               /* its Redis pool (the same pool code), NULL without --redis */
 	unsigned nconns;           /* connections currently open */
 	atomic_bool stopping;      /* set by reactor_stop from any thread */
-	uint64_t requests;         /* HTTP requests answered */
 };
 
 /*
@@ -67,11 +69,16 @@ struct rs_conn {
 	/* conn_read gives up with -ETIMEDOUT once rs_clock_ms() passes this
 	 * while it waits; 0 = no deadline. Set by rs_conn_serve. */
 	int64_t deadline_ms;
+	/* fd is a direct descriptor (uring's fixed files), not one poll(2) knows. */
+	bool fd_direct;
+	/* Set by an engine that keeps receiving while the handler runs (uring's
+	 * multishot recv) when the client's end of the stream or a reset arrived:
+	 * the pool's client watch reads it where it cannot poll fd. */
+	bool peer_gone;
 };
 
 struct rs_engine_ops {
 	const char *name;
-	const char *summary;
 	unsigned caps;
 
 	/*
@@ -140,6 +147,12 @@ struct rs_engine_ops {
 	 * a negative errno. NULL when the engine lacks the capability. */
 	ssize_t (*sock_send)(struct rs_reactor *r, int fd, const void *buf, size_t len);
 	ssize_t (*sock_recv)(struct rs_reactor *r, int fd, void *buf, size_t len);
+	/* Optional, completion style: send all slen bytes of sbuf, then receive
+	 * 1..rlen bytes into rbuf, with the receive armed in the same submission
+	 * as the send (a query and its answer). The received count, 0 on EOF, or
+	 * a negative errno for either half. NULL: sock_send, then sock_recv. */
+	ssize_t (*sock_send_recv)(struct rs_reactor *r, int fd, const void *sbuf, size_t slen, void *rbuf,
+				  size_t rlen);
 
 	/* Readiness style (RS_CAP_READINESS): suspend until fd is readable
 	 * and/or writable (POLLIN/POLLOUT bits) or timeout_ms passes (-1: no
@@ -158,6 +171,15 @@ struct rs_engine_ops {
 	/* RS_CAP_OFFLOAD: run fn(arg) on a worker thread, resume the fiber on r's
 	 * thread when it returns. 0 or a negative errno. NULL otherwise. */
 	int (*offload)(struct rs_reactor *r, void (*fn)(void *arg), void *arg);
+
+	/* ---- regular files: from a fiber on r's thread (engines/file_io.h) ---- */
+
+	/* RS_CAP_FILE: openat(dirfd, name, flags) / pread(fd, buf, len, off)
+	 * through the reactor, suspending the fiber. An fd, bytes read (0 at
+	 * EOF), or a negative errno. NULL otherwise: rs_file_open/rs_file_read
+	 * then offload (RS_CAP_OFFLOAD) or block the reactor thread. */
+	int (*file_open)(struct rs_reactor *r, int dirfd, const char *name, int flags);
+	ssize_t (*file_read)(struct rs_reactor *r, int fd, void *buf, size_t len, uint64_t off);
 };
 
 /* The per-connection fiber body, shared by every engine (engines/conn.c):
@@ -172,6 +194,23 @@ int64_t rs_clock_ms(void);
  * quarter of the shortest timeout, within 10..250 ms; 0 when both are off. */
 int rs_conn_sweep_ms(const struct rs_reactor_cfg *cfg);
 
+/* Engines' conn_flush calls this after each send that made progress: the
+ * send timeout counts from the last progress, not from the flush's start. */
+void rs_conn_send_progress(struct rs_conn *c);
+
+/* The per-connection backlog bound: pipelined input buffered ahead of the
+ * request being parsed, and answers not yet sent, each stop growing past
+ * this (RS_CONN_BACKLOG_FACTOR x max_header_bytes). A reactor stops
+ * receiving for a connection whose buffered input reaches it, until the
+ * fiber drains it; rs_conn_serve stops answering once unsent output does,
+ * until the flush. One request in progress may still need up to its own
+ * limits (max_header_bytes + max_body_bytes). */
+#define RS_CONN_BACKLOG_FACTOR 4
+static inline size_t rs_conn_backlog_max(const struct rs_reactor_cfg *cfg)
+{
+	return RS_CONN_BACKLOG_FACTOR * cfg->http.max_header_bytes;
+}
+
 /* Is c waiting past its deadline at time now? For the engines' sweeps. */
 static inline bool rs_conn_expired(const struct rs_conn *c, int64_t now)
 {
@@ -180,7 +219,7 @@ static inline bool rs_conn_expired(const struct rs_conn *c, int64_t now)
 
 /*
  * A preset is what --engine=NAME means: a reactor and a Postgres driver
- * (DESIGN.md, "Engine presets"). Registry in engines/registry.c.
+ * (docs/DESIGN.md, "Presets"), declared in engines/presets.tsv.
  */
 struct rs_pg_ops;
 struct rs_preset {
@@ -191,14 +230,14 @@ struct rs_preset {
 };
 
 const struct rs_preset *rs_preset_find(const char *name);
-/* NULL-terminated list of every preset compiled in. */
+/* NULL-terminated list of every preset compiled in, in engines/presets.tsv's order. */
 const struct rs_preset *const *rs_preset_list(void);
-
-/* Registry (engines/registry.c). */
-const struct rs_engine_ops *rs_engine_find(const char *name);
-/* NULL-terminated list of every engine compiled in. */
-const struct rs_engine_ops *const *rs_engine_list(void);
+/* Does every preset's driver find the reactor capabilities it needs (rs_pg_ops.engine_caps)?
+ * 0, or -EINVAL with why filled; server and harness refuse to start on a bad pairing. */
+int rs_presets_check(char *why, size_t size);
 /* The preset names, "uring, epoll, ...", for error messages. */
-void rs_engine_names(char *buf, size_t size);
+void rs_preset_names(char *buf, size_t size);
+/* Every preset of engines/presets.tsv, built or not, space-separated: the figures' colour order. */
+const char *rs_preset_palette_order(void);
 
 #endif

@@ -108,7 +108,39 @@ static int parse_version(const char *v, size_t n, int *minor)
 	return 0;
 }
 
-/* METHOD SP target SP version; target in origin-form only ("/..."). */
+/*
+ * Absolute-form (RFC 9112 §3.2.2): "http://authority/path?query", for the
+ * proxies that send it. The path and query are what follow the authority
+ * ("/" when nothing does); the target stays as sent. 0 or -400.
+ */
+static int parse_absolute_form(struct rs_http_request *req)
+{
+	const char *t = req->target, *end = t + req->target_len;
+	size_t scheme = req->target_len > 7 && !strncasecmp(t, "http://", 7) ? 7
+		      : req->target_len > 8 && !strncasecmp(t, "https://", 8) ? 8 : 0;
+	if (!scheme)
+		return -400;
+	const char *auth = t + scheme, *p = auth;
+	while (p < end && *p != '/' && *p != '?' && *p != '#')
+		p++;
+	/* A fragment is never sent (RFC 9112 §3.2): "http://a#x" has no path to serve. */
+	if (p == auth || (p < end && *p == '#'))
+		return -400;
+	req->authority = auth;
+	req->authority_len = (size_t)(p - auth);
+	const char *q = memchr(p, '?', (size_t)(end - p));
+	req->path = p;
+	req->path_len = q ? (size_t)(q - p) : (size_t)(end - p);
+	if (!req->path_len) {
+		req->path = "/";
+		req->path_len = 1;
+	}
+	req->query = q ? q + 1 : end;
+	req->query_len = q ? (size_t)(end - q - 1) : 0;
+	return 0;
+}
+
+/* METHOD SP target SP version; target in origin-form ("/...") or absolute-form. */
 static int parse_request_line(const char *s, size_t n, struct rs_http_request *req)
 {
 	size_t i = 0;
@@ -126,16 +158,24 @@ static int parse_request_line(const char *s, size_t n, struct rs_http_request *r
 			return -400;
 		i++;
 	}
-	if (i == t || i >= n || s[t] != '/')
+	if (i == t || i >= n)
 		return -400;
 	req->target = s + t;
 	req->target_len = i - t;
+	req->authority = NULL;
+	req->authority_len = 0;
+	req->client_fd = -1;
 
-	const char *q = memchr(req->target, '?', req->target_len);
-	req->path = req->target;
-	req->path_len = q ? (size_t)(q - req->target) : req->target_len;
-	req->query = q ? q + 1 : req->target + req->target_len;
-	req->query_len = req->target_len - req->path_len - (q ? 1 : 0);
+	if (s[t] != '/') {
+		if (parse_absolute_form(req))
+			return -400;
+	} else {
+		const char *q = memchr(req->target, '?', req->target_len);
+		req->path = req->target;
+		req->path_len = q ? (size_t)(q - req->target) : req->target_len;
+		req->query = q ? q + 1 : req->target + req->target_len;
+		req->query_len = req->target_len - req->path_len - (q ? 1 : 0);
+	}
 
 	return parse_version(s + i + 1, n - i - 1, &req->minor_version);
 }
@@ -227,6 +267,7 @@ static int apply_headers(struct rs_http_request *req, const struct rs_http_limit
 
 	req->keep_alive = req->minor_version == 1;
 	req->content_length = 0;
+	req->expect_continue = false;
 	for (size_t i = 0; i < req->num_headers; i++) {
 		const struct rs_http_header *h = &req->headers[i];
 		size_t len;
@@ -235,6 +276,14 @@ static int apply_headers(struct rs_http_request *req, const struct rs_http_limit
 			return -501;
 		if (name_is(h, "connection", 10)) {
 			parse_connection(h->value, h->value_len, &req->keep_alive);
+			continue;
+		}
+		/* RFC 9110 §10.1.1: 100-continue is the only expectation; an
+		 * HTTP/1.0 client cannot have one (a 1.0 server ignores it). */
+		if (name_is(h, "expect", 6) && req->minor_version == 1) {
+			if (h->value_len != 12 || strncasecmp(h->value, "100-continue", 12))
+				return -417;
+			req->expect_continue = true;
 			continue;
 		}
 		if (!name_is(h, "content-length", 14))
@@ -290,10 +339,21 @@ int rs_http_parse(struct rs_http_parser *p, const char *buf, size_t len,
 
 	if (!lim)
 		lim = &rs_http_default_limits;
-	if (len == 0)
+	/* RFC 9112 §2.2: empty lines before a request line (a client's CRLF
+	 * after a POST body) are ignored; they count as part of this request. */
+	size_t skip = 0;
+	while (skip < len && (buf[skip] == '\n' || (buf[skip] == '\r' && skip + 1 < len && buf[skip + 1] == '\n')))
+		skip += buf[skip] == '\n' ? 1 : 2;
+	if (skip > lim->max_header_bytes)
+		return -400;
+	if (skip) {
+		int n = rs_http_parse(p, buf + skip, len - skip, lim, req);
+		return n <= 0 ? n : n > INT_MAX - (int)skip ? -413 : n + (int)skip;
+	}
+	if (len == 0 || (len == 1 && buf[0] == '\r'))
 		return 0;
 	/* A request starts with a method token. Anything else (a TLS hello, a
-	 * stray CRLF) is refused on its first byte rather than after 8 KiB. */
+	 * bare CR) is refused on its first byte rather than after 8 KiB. */
 	if (!is_tchar((unsigned char)buf[0]))
 		return -400;
 	if (p->scanned & BODY_WAIT) {
@@ -318,11 +378,63 @@ int rs_http_parse(struct rs_http_parser *p, const char *buf, size_t len,
 	total = head + req->content_length;
 	if (len < total) {
 		p->scanned = BODY_WAIT | total;
+		p->want_continue = req->expect_continue;
 		return 0;
 	}
 	req->body = buf + head;
-	p->scanned = 0;
+	*p = (struct rs_http_parser){ 0 };
 	return (int)total;
+}
+
+/* reg-name / IPv4 characters of RFC 3986: unreserved, sub-delims and '%'. */
+static bool is_host_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-._~!$&'()*+,;=%", c));
+}
+
+/* uri-host [ ":" port ]: a reg-name or IPv4 address, or an IP literal in brackets. */
+static bool host_valid(const char *s, size_t n)
+{
+	size_t i = 0;
+	if (n && s[0] == '[') {
+		while (i < n && s[i] != ']') {
+			unsigned char c = (unsigned char)s[i];
+			if (i && !(c == ':' || c == '.' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')))
+				return false;
+			i++;
+		}
+		if (i == n)
+			return false;
+		i++;
+	} else {
+		while (i < n && is_host_char((unsigned char)s[i]))
+			i++;
+	}
+	if (i == n)
+		return true;
+	if (s[i] != ':')
+		return false;
+	for (i++; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+int rs_http_check_host(const struct rs_http_request *req)
+{
+	const struct rs_http_header *host = NULL;
+	for (size_t i = 0; i < req->num_headers; i++) {
+		if (!name_is(&req->headers[i], "host", 4))
+			continue;
+		if (host)
+			return -400; /* two of them: which one names the target? */
+		host = &req->headers[i];
+	}
+	if (!host)
+		return req->minor_version == 1 ? -400 : 0;
+	/* An empty value is allowed (a target without an authority). */
+	return host_valid(host->value, host->value_len) ? 0 : -400;
 }
 
 const struct rs_http_header *rs_http_header(const struct rs_http_request *req, const char *name)
@@ -359,6 +471,36 @@ const char *rs_http_query_param(const struct rs_http_request *req, const char *n
 	return NULL;
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int rs_http_query_decoded(const struct rs_http_request *req, const char *name, char *dst, size_t cap, size_t *len)
+{
+	size_t n = 0, vlen = 0;
+	const char *v = rs_http_query_param(req, name, &vlen);
+	if (!v)
+		return -ENOENT;
+	for (size_t i = 0; i < vlen; i++, n++) {
+		if (n + 1 >= cap)
+			return -E2BIG;
+		char c = v[i];
+		if (c == '%') {
+			if (i + 2 >= vlen || hex_digit(v[i + 1]) < 0 || hex_digit(v[i + 2]) < 0)
+				return -EINVAL;
+			c = (char)(hex_digit(v[i + 1]) * 16 + hex_digit(v[i + 2]));
+			i += 2;
+		} else if (c == '+') {
+			c = ' ';
+		}
+		dst[n] = c;
+	}
+	dst[n] = 0;
+	*len = n;
+	return 0;
+}
+
 const char *rs_http_reason(int status)
 {
 	switch (status) {
@@ -387,6 +529,7 @@ const char *rs_http_reason(int status)
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
@@ -490,6 +633,11 @@ int rs_http_respond(struct rs_buf *out, int status, const char *content_type,
 
 	if (status < 100 || status > 999)
 		return -EINVAL;
+	/* RFC 9110 §6.4.1: 1xx, 204 and 304 never carry content; 1xx and
+	 * 204 not even a Content-Length. */
+	bool no_length = status < 200 || status == 204;
+	if (no_length || status == 304)
+		body_len = 0;
 	reason = rs_http_reason(status);
 	reason_len = strlen(reason);
 	date = rs_http_date();
@@ -501,7 +649,7 @@ int rs_http_respond(struct rs_buf *out, int status, const char *content_type,
 		sizeof("Server: ringside\r\n") - 1 +
 		sizeof("Date: \r\n") - 1 + DATE_LEN +
 		(content_type ? sizeof("Content-Type: \r\n") - 1 + type_len : 0) +
-		sizeof("Content-Length: \r\n") - 1 + num_len +
+		(no_length ? 0 : sizeof("Content-Length: \r\n") - 1 + num_len) +
 		(keep_alive ? 0 : sizeof(close_hdr) - 1) +
 		2 + body_len;
 	err = rs_buf_reserve(out, total);
@@ -519,13 +667,15 @@ int rs_http_respond(struct rs_buf *out, int status, const char *content_type,
 		w = PUT_LIT(w, "\r\nContent-Type: ");
 		w = put(w, content_type, type_len);
 	}
-	w = PUT_LIT(w, "\r\nContent-Length: ");
-	w = put(w, num, num_len);
+	if (!no_length) {
+		w = PUT_LIT(w, "\r\nContent-Length: ");
+		w = put(w, num, num_len);
+	}
 	w = PUT_LIT(w, "\r\n");
 	if (!keep_alive)
 		w = PUT_LIT(w, close_hdr);
 	w = PUT_LIT(w, "\r\n");
-	if (body_len)
+	if (body_len && body)
 		memcpy(w, body, body_len);
 	out->len += total;
 	return 0;
@@ -536,4 +686,40 @@ int rs_http_respond_error(struct rs_buf *out, int status, bool keep_alive)
 	const char *reason = rs_http_reason(status);
 
 	return rs_http_respond(out, status, "text/plain", reason, strlen(reason), keep_alive);
+}
+
+/* Where the head of the response starting at live byte from of out ends
+ * (just past its blank line), relative to out's live data; 0 when absent. */
+static size_t head_end(const struct rs_buf *out, size_t from)
+{
+	if (from >= out->len)
+		return 0;
+	const char *start = rs_buf_head(out) + from;
+	const char *p = memmem(start, out->len - from, "\r\n\r\n", 4);
+	return p ? (size_t)(p - rs_buf_head(out)) + 4 : 0;
+}
+
+void rs_http_strip_body(struct rs_buf *out, size_t from)
+{
+	size_t end = head_end(out, from);
+	if (end)
+		out->len = end;
+}
+
+int rs_http_insert_header(struct rs_buf *out, size_t from, const char *line)
+{
+	size_t end = head_end(out, from);
+	size_t n = strlen(line);
+	if (!end)
+		return -EINVAL;
+	int err = rs_buf_reserve(out, n + 2);
+	if (err)
+		return err;
+	/* In front of the blank line: move it and the body along. */
+	char *at = rs_buf_head(out) + end - 2;
+	memmove(at + n + 2, at, out->len - (end - 2));
+	memcpy(at, line, n);
+	memcpy(at + n, "\r\n", 2);
+	out->len += n + 2;
+	return 0;
 }

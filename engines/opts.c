@@ -1,5 +1,6 @@
 /* opts.c - one small table-driven --flag=value parser for every ringside command. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,9 +94,49 @@ static void say_arg(const char *cmd, const char *what, const char *arg)
 	free(shown);
 }
 
-static int unknown_flag(const char *cmd, const struct rs_opt *opts, const char *arg)
+/* Edit distance between a[0..la) and b, capped: enough to tell a typo from another flag. */
+static size_t distance(const char *a, size_t la, const char *b)
 {
+	size_t lb = strlen(b), row[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* A mistyped flag gets the nearest one (two edits at most); anything else the whole list. */
+static int unknown_flag(const char *cmd, const struct rs_opt *opts, const char *arg, size_t len)
+{
+	const struct rs_opt *near = NULL;
+	size_t best = 3;
+
+	for (const struct rs_opt *o = opts; o->name; o++) {
+		size_t d = distance(arg + 2, len, o->name);
+		if (d < best && d < strlen(o->name)) {
+			best = d;
+			near = o;
+		}
+	}
 	say_arg(cmd, "unknown option", arg);
+	if (near) {
+		fprintf(stderr, "; did you mean --%s? (--help lists every option)\n", near->name);
+		return -EINVAL;
+	}
 	fprintf(stderr, "; accepted options:\n");
 	rs_opts_usage(opts, false);
 	return -EINVAL;
@@ -126,7 +167,7 @@ int rs_opts_parse(const char *cmd, const struct rs_opt *opts, int argc, char **a
 		while (o->name && !(strlen(o->name) == len && !strncmp(o->name, name, len)))
 			o++;
 		if (!o->name)
-			return unknown_flag(cmd, opts, arg);
+			return unknown_flag(cmd, opts, arg, len);
 		const char *val = eq ? eq + 1 : NULL;
 		/* "--flag value" for non-bool flags. */
 		if (!val && o->kind != RS_OPT_BOOL && i + 1 < argc)
@@ -138,4 +179,30 @@ int rs_opts_parse(const char *cmd, const struct rs_opt *opts, int argc, char **a
 	if (npos)
 		*npos = pos;
 	return 0;
+}
+
+int rs_parse_cpu_list(const char *list, int *cpus, int max)
+{
+	int n = 0;
+	for (const char *p = list; p && *p;) {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+		if (end == p || a < 0)
+			return -EINVAL;
+		if (*end == '-') {
+			const char *q = end + 1;
+			b = strtol(q, &end, 10);
+			if (end == q || b < a)
+				return -EINVAL;
+		}
+		if (*end && *end != ',')
+			return -EINVAL;
+		for (long c = a; c <= b; c++) {
+			if (n == max || c >= CPU_SETSIZE)
+				return -EINVAL;
+			cpus[n++] = (int)c;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return n ? n : -EINVAL;
 }

@@ -34,4 +34,8 @@ int rs_opts_parse(const char *cmd, const struct rs_opt *opts, int argc, char **a
 /* Print "  --name=VALUE  help" lines for opts to stderr/stdout. */
 void rs_opts_usage(const struct rs_opt *opts, bool to_stdout);
 
+/* "1,3,5-7" -> cpus[] (the --cpus flags of server and load generator): the count, or -EINVAL
+ * for an empty, malformed or descending list, more than max CPUs or one past CPU_SETSIZE. */
+int rs_parse_cpu_list(const char *list, int *cpus, int max);
+
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <ucontext.h>
 
+#include "clock.h"
 #include "bench.h"
 #include "fiber.h"
 
@@ -17,14 +18,6 @@
 #define BENCH_UC_DIVISOR 10
 #define BENCH_UC_MIN_ITERS 1000ul
 #define BENCH_UC_STACK (64 * 1024)
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -62,10 +55,10 @@ static double bench_fiber_once(struct rs_fiber_pool *pool, unsigned long iters)
 	if (ret)
 		return ret;
 	rs_fiber_resume(f);	/* first entry is not a steady-state switch */
-	t0 = now_ns();
+	t0 = (double)rs_now_ns();
 	for (i = 0; i < iters; i++)
 		rs_fiber_resume(f);
-	t1 = now_ns();
+	t1 = (double)rs_now_ns();
 	stop = true;
 	while (rs_fiber_resume(f))
 		;
@@ -99,10 +92,10 @@ static double bench_uc_once(unsigned long iters)
 	makecontext(&uc_fiber, uc_loop, 0);
 	uc_stop = false;
 	swapcontext(&uc_main, &uc_fiber);
-	t0 = now_ns();
+	t0 = (double)rs_now_ns();
 	for (i = 0; i < iters; i++)
 		swapcontext(&uc_main, &uc_fiber);
-	t1 = now_ns();
+	t1 = (double)rs_now_ns();
 	uc_stop = true;
 	swapcontext(&uc_main, &uc_fiber);	/* uc_loop returns to uc_main */
 	free(stack);
@@ -115,6 +108,15 @@ out_errno:
 
 /* ---- driver ---- */
 
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s [--iterations=N]\n"
+		"  N fiber resume+yield round trips per run (default %lu);\n"
+		"  swapcontext does N/%d; each is run %d times, median shown\n",
+		prog, BENCH_DEFAULT_ITERS, BENCH_UC_DIVISOR, BENCH_RUNS);
+}
+
+/* 0, 1 after --help (usage on stdout), -EINVAL after a bad argument. */
 static int parse_args(int argc, char **argv, unsigned long *iters)
 {
 	const char *prefix = "--iterations=";
@@ -123,6 +125,10 @@ static int parse_args(int argc, char **argv, unsigned long *iters)
 	int i;
 
 	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout, argv[0]);
+			return 1;
+		}
 		if (strncmp(argv[i], prefix, plen) != 0)
 			goto out_usage;
 		errno = 0;
@@ -133,11 +139,7 @@ static int parse_args(int argc, char **argv, unsigned long *iters)
 	return 0;
 
 out_usage:
-	fprintf(stderr, "usage: %s [--iterations=N]\n"
-		"  N fiber resume+yield round trips per run (default %lu);\n"
-		"  swapcontext does N/%d; each is run %d times, median shown\n",
-		argc > 0 ? argv[0] : "bench-fiber", BENCH_DEFAULT_ITERS,
-		BENCH_UC_DIVISOR, BENCH_RUNS);
+	usage(stderr, argc > 0 ? argv[0] : "bench-fiber");
 	return -EINVAL;
 }
 
@@ -148,8 +150,9 @@ int rs_bench_fiber_main(int argc, char **argv)
 	struct rs_fiber_pool *pool;
 	int run, ret;
 
-	if (parse_args(argc, argv, &iters))
-		return 2;
+	ret = parse_args(argc, argv, &iters);
+	if (ret)
+		return ret > 0 ? 0 : 2; /* --help: 0 */
 	uc_iters = iters / BENCH_UC_DIVISOR;
 	if (uc_iters < BENCH_UC_MIN_ITERS)
 		uc_iters = BENCH_UC_MIN_ITERS;

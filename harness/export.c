@@ -1,4 +1,4 @@
-/* export.c - `harness export`: every run.json under a directory as one tab-separated table (per run, or grouped) for gnuplot. */
+/* export.c - `harness export`: every run.json under a directory as one tab-separated table (per run, or per group: median, min, max) for gnuplot. */
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
+#include "paths.h"
 #include "opts.h"
 #include "rs_config.h"
 #include "run.h"
+#include "stats_print.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -27,107 +27,41 @@ double rs_median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* ---- one run.json ---- */
-
-static double num_at(json_t *o, const char *a, const char *b)
-{
-	json_t *v = json_object_get(o, a);
-	if (b)
-		v = json_object_get(v, b);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static void str_at(json_t *o, const char *key, const char *sub, char *out, size_t size)
-{
-	json_t *v = json_object_get(o, key);
-	if (json_is_object(v) && sub)
-		v = json_object_get(v, sub);
-	snprintf(out, size, "%s", json_is_string(v) ? json_string_value(v) : "-");
-}
-
-/* summary.errors: a number, or an object of counts (its "total", else their sum). */
-static double errors_of(json_t *summary)
-{
-	json_t *e = json_object_get(summary, "errors"), *v;
-	const char *key;
-	double sum = 0;
-
-	if (json_is_number(e))
-		return json_number_value(e);
-	if (!json_is_object(e))
-		return NAN;
-	if (json_is_number(json_object_get(e, "total")))
-		return json_number_value(json_object_get(e, "total"));
-	json_object_foreach(e, key, v)
-		if (json_is_number(v))
-			sum += json_number_value(v);
-	return sum;
-}
-
-static long long_at(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_integer(v) ? (long)json_integer_value(v) : 0;
-}
-
-static void fill_row(json_t *run, struct rs_export_row *row)
-{
-	json_t *sum = json_object_get(run, "summary"), *lat = json_object_get(sum, "latency_us");
-
-	str_at(run, "engine", "preset", row->engine, sizeof(row->engine));
-	str_at(run, "workload", NULL, row->workload, sizeof(row->workload));
-	str_at(run, "pg_mode", NULL, row->pg_mode, sizeof(row->pg_mode));
-	row->cores = long_at(run, "cores");
-	row->conns = long_at(run, "conns");
-	row->rate = long_at(run, "rate");
-	row->pool = long_at(run, "pool");
-	row->rps = num_at(sum, "rps", NULL);
-	row->p50 = num_at(lat, "p50", NULL);
-	row->p99 = num_at(lat, "p99", NULL);
-	row->p999 = num_at(lat, "p999", NULL);
-	row->errors = errors_of(sum);
-	row->cpu_us_per_request = num_at(run, "server", "cpu_us_per_request");
-	row->syscalls_per_request = num_at(run, "server", "syscalls_per_request");
-	row->threads_max = num_at(run, "server", "threads_max");
-	row->fault_at_s = num_at(run, "fault", "at_s");
-	row->fault_duration_s = num_at(run, "fault", "duration_s");
-	row->fault_recovery_s = num_at(run, "fault", "recovery_s");
-	row->partial = json_is_true(json_object_get(run, "partial")) ||
-		       json_is_true(json_object_get(sum, "partial"));
-}
-
-int rs_export_read(const char *dir, struct rs_export_row *row)
-{
-	char path[4200];
-	json_error_t jerr;
-
-	memset(row, 0, sizeof(*row));
-	snprintf(row->dir, sizeof(row->dir), "%s", dir);
-	snprintf(path, sizeof(path), "%s/run.json", dir);
-	if (access(path, F_OK))
-		return -errno;
-	json_t *run = json_load_file(path, 0, &jerr);
-	if (!run)
-		return -EINVAL;
-	if (!json_is_object(run)) {
-		json_decref(run);
-		return -EINVAL;
-	}
-	fill_row(run, row);
-	json_decref(run);
-	return 0;
-}
-
 /* ---- scanning a tree ---- */
+
+#define MAX_TAGS 16
 
 struct rows {
 	struct rs_export_row *v;
-	int n, cap, bad, partial;
-	bool keep_partial, variant;
+	int n, cap, bad, partial, invalid, unknown;
+	bool kept;			/* the invalid runs were kept (RS_EXPORT_KEEP_INVALID) */
+	unsigned keep;
+	bool variant;
 	size_t rootlen;
+	/* The left-out runs' reasons, by tag, with how many runs had each. */
+	char tags[MAX_TAGS][32];
+	int tag_runs[MAX_TAGS], ntags;
 };
 
 static struct rows *g_rows; /* nftw has no user pointer */
+
+static void count_tags(struct rows *rs, const char *why)
+{
+	char tag[32];
+
+	for (const char *p = why; *p; p += *p == ',') {
+		size_t len = strcspn(p, ",");
+		snprintf(tag, sizeof(tag), "%.*s", (int)len, p);
+		p += len;
+		int i = 0;
+		while (i < rs->ntags && strcmp(rs->tags[i], tag))
+			i++;
+		if (i == rs->ntags && rs->ntags < MAX_TAGS)
+			snprintf(rs->tags[rs->ntags++], sizeof(rs->tags[0]), "%s", tag);
+		if (i < rs->ntags)
+			rs->tag_runs[i]++;
+	}
+}
 
 /* The first directory under the root: collect.sh puts each variant (a server flag on or off) in its own. */
 static void variant_of(const char *dir, size_t rootlen, char *out, size_t size)
@@ -163,60 +97,44 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 	if (err) {
 		fprintf(stderr, "ringside export: %s/run.json does not parse: skipped\n", dir);
 		rs->bad++;
-	} else if (row->partial && !rs->keep_partial) {
+	} else if (row->partial && !(rs->keep & RS_EXPORT_KEEP_PARTIAL)) {
 		rs->partial++;
+	} else if (row->valid == 0 && !(rs->keep & RS_EXPORT_KEEP_INVALID)) {
+		rs->invalid++;
+		count_tags(rs, row->why);
 	} else {
+		if (row->valid == 0) {
+			rs->invalid++;
+			rs->kept = true;
+			count_tags(rs, row->why);
+		}
+		rs->unknown += row->valid < 0;
 		rs->n++;
 	}
 	return 0;
 }
 
-/* By the group key, then by directory (time order for results/runs/<UTC time>-...). */
-static int cmp_row(const void *a, const void *b)
+/* What left-out runs were left out for, and which runs had no verdict, in one line to f. */
+static void note(FILE *f, const char *prefix, const struct rows *rs)
 {
-	const struct rs_export_row *x = a, *y = b;
-	int c = strcmp(x->variant, y->variant);
-	if (!c)
-		c = strcmp(x->engine, y->engine);
-	if (!c)
-		c = strcmp(x->workload, y->workload);
-	if (!c)
-		c = (x->cores > y->cores) - (x->cores < y->cores);
-	if (!c)
-		c = (x->conns > y->conns) - (x->conns < y->conns);
-	if (!c)
-		c = (x->rate > y->rate) - (x->rate < y->rate);
-	if (!c)
-		c = strcmp(x->pg_mode, y->pg_mode);
-	if (!c)
-		c = (x->pool > y->pool) - (x->pool < y->pool);
-	return c ? c : strcmp(x->dir, y->dir);
+	if (rs->invalid) {
+		fprintf(f, "%s%s %d invalid run%s%s", prefix, rs->kept ? "kept" : "left out", rs->invalid,
+			rs->invalid > 1 ? "s" : "", rs->ntags ? " (" : "");
+		for (int i = 0; i < rs->ntags; i++)
+			fprintf(f, "%s%s %d", i ? ", " : "", rs->tags[i], rs->tag_runs[i]);
+		fprintf(f, "%s%s\n", rs->ntags ? ")" : "", rs->kept ? " (--include-invalid)" : "; --include-invalid keeps them");
+	}
+	if (rs->unknown)
+		fprintf(f, "%skept %d run%s from before the validity block: validity unknown\n", prefix, rs->unknown,
+			rs->unknown > 1 ? "s" : "");
 }
 
-bool rs_export_same_group(const struct rs_export_row *x, const struct rs_export_row *y)
+static int cmp_row(const void *a, const void *b)
 {
-	return !strcmp(x->variant, y->variant) && !strcmp(x->engine, y->engine) && !strcmp(x->workload, y->workload) && x->cores == y->cores &&
-	       x->conns == y->conns && x->rate == y->rate && !strcmp(x->pg_mode, y->pg_mode) && x->pool == y->pool;
+	return rs_export_cmp(a, b);
 }
 
 /* ---- writing ---- */
-
-#define NMETRICS 8
-static const char *const metric_names[NMETRICS] = {
-	"rps", "p50_us", "p99_us", "p999_us", "errors", "cpu_us_per_request", "syscalls_per_request", "threads_max",
-};
-
-static void metrics(const struct rs_export_row *r, double m[NMETRICS])
-{
-	m[0] = r->rps;
-	m[1] = r->p50;
-	m[2] = r->p99;
-	m[3] = r->p999;
-	m[4] = r->errors;
-	m[5] = r->cpu_us_per_request;
-	m[6] = r->syscalls_per_request;
-	m[7] = r->threads_max;
-}
 
 /* gnuplot skips NaN; three decimals keep us/request and syscalls/request readable. */
 void rs_export_put_num(FILE *f, double v)
@@ -229,73 +147,78 @@ void rs_export_put_num(FILE *f, double v)
 		fprintf(f, "\t%.3f", v);
 }
 
-void rs_export_put_key(FILE *f, const struct rs_export_row *r, bool variant)
+/* valid: true, false, or empty when the run has no verdict. */
+static const char *valid_cell(int valid)
 {
-	if (variant)
-		fprintf(f, "%s\t", r->variant);
-	fprintf(f, "%s\t%s\t%ld\t%ld\t%ld\t%s\t%ld", r->engine, r->workload, r->cores, r->conns, r->rate,
-		r->pg_mode, r->pool);
-}
-
-void rs_export_put_key_header(FILE *f, bool variant)
-{
-	fprintf(f, "%sengine\tworkload\tcores\tconns\trate\tpg_mode\tpool", variant ? "variant\t" : "");
+	return valid < 0 ? "" : valid ? "true" : "false";
 }
 
 static void write_runs(FILE *f, const struct rows *rs)
 {
 	rs_export_put_key_header(f, rs->variant);
-	for (int k = 0; k < NMETRICS; k++)
-		fprintf(f, "\t%s", metric_names[k]);
-	fputs("\trun\n", f);
+	for (int k = 0; k < RS_EXPORT_NMETRICS; k++)
+		fprintf(f, "\t%s", rs_export_metric_name(k));
+	fputs("\tvalid\tcommit\tcreated\trun\n", f);
 	for (int i = 0; i < rs->n; i++) {
-		double m[NMETRICS];
-		metrics(&rs->v[i], m);
-		rs_export_put_key(f, &rs->v[i], rs->variant);
-		for (int k = 0; k < NMETRICS; k++)
-			rs_export_put_num(f, m[k]);
-		fprintf(f, "\t%s\n", rs->v[i].dir);
+		const struct rs_export_row *r = &rs->v[i];
+		rs_export_put_key(f, r, rs->variant);
+		for (int k = 0; k < RS_EXPORT_NMETRICS; k++)
+			rs_export_put_num(f, rs_export_metric(r, k));
+		fprintf(f, "\t%s\t%s\t%s\t%s\n", valid_cell(r->valid), r->commit[0] ? r->commit : "-",
+			r->created[0] ? r->created : "-", r->dir);
 	}
 }
 
-/* Median, min, max of metric k over rows [from, to), NaNs left out. */
-static void group_stats(const struct rows *rs, int from, int to, int k, double *out)
+void rs_export_aggregate(const struct rs_export_row *rows, int nrows, int k, struct rs_export_agg *out)
 {
-	double *v = calloc((size_t)(to - from), sizeof(double));
+	double *v = calloc((size_t)nrows + 1, sizeof(double));
 	int n = 0;
 
-	for (int i = from; v && i < to; i++) {
-		double m[NMETRICS];
-		metrics(&rs->v[i], m);
-		if (!isnan(m[k]))
-			v[n++] = m[k];
+	for (int i = 0; v && i < nrows; i++) {
+		double x = rs_export_metric(&rows[i], k);
+		if (!isnan(x))
+			v[n++] = x;
 	}
-	out[0] = rs_median(v, n);
-	out[1] = n ? v[0] : NAN;
-	out[2] = n ? v[n - 1] : NAN;
+	struct rs_stats_summary s = { .lo = NAN, .hi = NAN, .cv = NAN };
+	if (n)
+		rs_stats_summarize(v, n, RS_STATS_SEED, &s);
+	/* rs_median sorts: v[0] is then the minimum, v[n - 1] the maximum. */
+	*out = (struct rs_export_agg){ n, rs_median(v, n), n ? v[0] : NAN, n ? v[n - 1] : NAN, s.lo, s.hi, s.cv, s.noisy };
 	free(v);
 }
 
+/* Per metric: median, min, max; then (so that those keep their places) every metric's 95%
+ * bootstrap interval and CV, and "noisy" when the throughput's CV exceeds 10% (else "-"). */
+/* Per metric: median, min, max; then (so that those keep their places) every metric's 95%
+ * bootstrap interval and CV, and "noisy" when the throughput's CV exceeds 10% (else "-"). */
 static void write_groups(FILE *f, const struct rows *rs)
 {
 	rs_export_put_key_header(f, rs->variant);
 	fputs("\truns", f);
-	for (int k = 0; k < NMETRICS; k++)
-		fprintf(f, "\t%s\t%s_min\t%s_max", metric_names[k], metric_names[k], metric_names[k]);
-	fputc('\n', f);
-	for (int i = 0, j; i < rs->n; i = j) {
-		for (j = i + 1; j < rs->n && rs_export_same_group(&rs->v[i], &rs->v[j]); j++)
-			;
+	for (int k = 0; k < RS_EXPORT_NMETRICS; k++) {
+		const char *m = rs_export_metric_name(k);
+		fprintf(f, "\t%s\t%s_min\t%s_max", m, m, m);
+	}
+	for (int k = 0; k < RS_EXPORT_NMETRICS; k++)
+		rs_stats_put_header(f, rs_export_metric_name(k));
+	fputs("\tnoisy\n", f);
+	for (int i = 0, len; i < rs->n; i += len) {
+		struct rs_export_agg a[RS_EXPORT_NMETRICS];
+		len = rs_export_group_len(&rs->v[i], rs->n - i);
 		rs_export_put_key(f, &rs->v[i], rs->variant);
-		fprintf(f, "\t%d", j - i);
-		for (int k = 0; k < NMETRICS; k++) {
-			double s[3];
-			group_stats(rs, i, j, k, s);
-			rs_export_put_num(f, s[0]);
-			rs_export_put_num(f, s[1]);
-			rs_export_put_num(f, s[2]);
+		fprintf(f, "\t%d", len);
+		for (int k = 0; k < RS_EXPORT_NMETRICS; k++) {
+			rs_export_aggregate(&rs->v[i], len, k, &a[k]);
+			rs_export_put_num(f, a[k].median);
+			rs_export_put_num(f, a[k].min);
+			rs_export_put_num(f, a[k].max);
 		}
-		fputc('\n', f);
+		for (int k = 0; k < RS_EXPORT_NMETRICS; k++) {
+			rs_export_put_num(f, a[k].lo);
+			rs_export_put_num(f, a[k].hi);
+			rs_export_put_num(f, a[k].cv);
+		}
+		fprintf(f, "\t%s\n", a[0].noisy ? "noisy" : "-");
 	}
 }
 
@@ -309,16 +232,19 @@ static int scan(const char *root, struct rows *rs)
 		fprintf(stderr, "ringside export: %s: %s\n", root, strerror(-err));
 		return err;
 	}
-	qsort(rs->v, (size_t)rs->n, sizeof(*rs->v), cmp_row);
+	if (rs->n > 0) /* qsort(NULL, 0, ...) is undefined behaviour (UBSan aborts on it) */
+		qsort(rs->v, (size_t)rs->n, sizeof(*rs->v), cmp_row);
 	if (rs->partial)
 		fprintf(stderr, "ringside export: left out %d partial (interrupted) run%s; --partial keeps them\n",
 			rs->partial, rs->partial > 1 ? "s" : "");
+	if (!(rs->keep & RS_EXPORT_QUIET))
+		note(stderr, "ringside export: ", rs);
 	return 0;
 }
 
-int rs_export_scan(const char *root, bool partial, bool variant, struct rs_export_row **out, int *n)
+int rs_export_scan(const char *root, unsigned keep, bool variant, struct rs_export_row **out, int *n)
 {
-	struct rows rs = { .keep_partial = partial, .variant = variant };
+	struct rows rs = { .keep = keep, .variant = variant };
 	int err = scan(root, &rs);
 
 	if (err) {
@@ -330,40 +256,47 @@ int rs_export_scan(const char *root, bool partial, bool variant, struct rs_expor
 	return 0;
 }
 
-int rs_export_table(const char *root, FILE *f, bool group, bool partial)
+int rs_export_table(const char *root, FILE *f, bool group, unsigned keep)
 {
-	return rs_export_table_v(root, f, group, partial, false);
+	return rs_export_table_v(root, f, group, keep, false);
 }
 
-int rs_export_table_v(const char *root, FILE *f, bool group, bool partial, bool variant)
+int rs_export_table_v(const char *root, FILE *f, bool group, unsigned keep, bool variant)
 {
-	struct rows rs = { .keep_partial = partial, .variant = variant };
+	struct rows rs = { .keep = keep, .variant = variant };
 	int err = scan(root, &rs);
 
 	if (!err && group)
 		write_groups(f, &rs);
 	else if (!err)
 		write_runs(f, &rs);
+	if (!err && (keep & RS_EXPORT_NOTE))
+		note(f, RS_EXPORT_NOTE_PREFIX, &rs);
 	free(rs.v);
 	return err;
 }
 
 int rs_export_main(int argc, char **argv)
 {
-	const char *root = RS_SOURCE_ROOT "/results/runs", *out = NULL;
-	bool group = false, partial = false, variant = false, spectrum = false, timeline = false;
+	const char *root = rs_path_runs(), *out = NULL, *format = "tsv";
+	bool group = false, partial = false, include_invalid = false, variant = false, spectrum = false, timeline = false;
 	const struct rs_opt opts[] = {
 		{ "results", RS_OPT_STR, &root, .help = "where to look for run.json, recursively (default results/runs)" },
 		{ "out", RS_OPT_STR, &out, .help = "file to write (default: standard output)" },
 		{ "group", RS_OPT_BOOL, &group,
-		  .help = "one row per (engine workload cores conns rate pg_mode pool): median, min, max" },
+		  .help = "one row per experiment (every input that changes the measurement): median, min, max" },
 		{ "partial", RS_OPT_BOOL, &partial, .help = "keep interrupted runs" },
+		{ "include-invalid", RS_OPT_BOOL, &include_invalid,
+		  .help = "keep runs whose validity verdict is INVALID (run.json validity.ok false)" },
 		{ "variant", RS_OPT_BOOL, &variant,
 		  .help = "a first column 'variant': the directory under --results each run lies in (part of the group)" },
 		{ "spectrum", RS_OPT_BOOL, &spectrum,
-		  .help = "per group, latency at percentiles p from latency.hgrm: x = 1/(1-p), median, min, max" },
+		  .help = "per group, latency at percentiles p of the runs' histograms merged (latency.hlog): x = 1/(1-p), "
+			  "value, total count, the runs' min and max" },
 		{ "timeline", RS_OPT_BOOL, &timeline,
 		  .help = "per group, the timeline.tsv of its median run (by req/s), one row per second" },
+		{ "format", RS_OPT_CHOICE, &format, .choices = "tsv,csv,md",
+		  .help = "tsv (default, for gnuplot), csv (R, pandas) or md (a Markdown table)" },
 		{ NULL },
 	};
 	int err = rs_opts_parse("ringside export", opts, argc, argv, 1, NULL);
@@ -373,18 +306,35 @@ int rs_export_main(int argc, char **argv)
 		fprintf(stderr, "ringside export: --group, --spectrum and --timeline are different tables: pick one\n");
 		return 2;
 	}
-	FILE *f = out ? fopen(out, "w") : stdout;
+	FILE *dest = out ? fopen(out, "w") : stdout, *f = dest;
 	if (!f) {
 		fprintf(stderr, "ringside export: %s: %s\n", out, strerror(errno));
 		return 1;
 	}
+	/* csv and md: the TSV is made whole first, then converted. */
+	char *tsv = NULL;
+	size_t tsv_len = 0;
+	if (strcmp(format, "tsv") && !(f = open_memstream(&tsv, &tsv_len))) {
+		if (out)
+			fclose(dest);
+		return 1;
+	}
+	unsigned keep = (partial ? RS_EXPORT_KEEP_PARTIAL : 0) | (include_invalid ? RS_EXPORT_KEEP_INVALID : 0);
 	if (spectrum)
-		err = rs_export_spectrum(root, f, partial, variant);
+		err = rs_export_spectrum(root, f, keep, variant);
 	else if (timeline)
-		err = rs_export_timeline(root, f, partial, variant);
-	else
-		err = rs_export_table_v(root, f, group, partial, variant);
-	if (out && fclose(f))
+		err = rs_export_timeline(root, f, keep, variant);
+	else /* The note as a comment line in a TSV file, where gnuplot, plot and paper read it (csv and md
+	      * have no comments; a table on standard output goes to a pipe, and stderr has said it). */
+		err = rs_export_table_v(root, f, group, keep | (out && !strcmp(format, "tsv") ? RS_EXPORT_NOTE : 0),
+					variant);
+	if (f != dest) {
+		fclose(f);
+		if (!err && rs_export_convert(tsv, format, dest))
+			err = -EIO;
+		free(tsv);
+	}
+	if (out && fclose(dest))
 		err = -errno;
 	return err ? 1 : 0;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hist.h"
+#include "hlog.h"
 #include "run.h"
 
 /* ---- latency.hgrm ---- */
@@ -72,59 +74,102 @@ static double hgrm_at(const struct hgrm *h, double p)
  * The same percentiles for every run, ten per decade of x = 1/(1-p), so
  * that repetitions line up point by point; the grid stops where x passes
  * the request count of the shortest run (past it a percentile is the max).
+ * latency_us is the percentile of the group's histograms merged (each run's
+ * latency.hlog, or latency.hist) with its TotalCount, as HdrHistogram
+ * merges repetitions; the band is the runs' own min and max. A group with a
+ * run that has only latency.hgrm (written before the histogram files) falls
+ * back to the median of the runs' percentiles, merged = 0.
  */
 #define GRID_PER_DECADE 10
 #define GRID_MAX 80
 
+struct curve {
+	struct hgrm g;		/* runs without a histogram file */
+	struct rs_hist *h;	/* NULL: g */
+};
+
+/* Run dir's curve: its histogram file, else its latency.hgrm. 0 or -errno. */
+static int curve_read(const char *dir, struct curve *c)
+{
+	c->g = (struct hgrm){ 0 };
+	if (rs_hist_new(&c->h))
+		return -ENOMEM;
+	int err = rs_hlog_load_dir(dir, c->h);
+	if (!err && rs_hist_count(c->h))
+		return 0;
+	rs_hist_free(c->h);
+	c->h = NULL;
+	return err == -ENOENT || !err ? hgrm_read(dir, &c->g) : err;
+}
+
+static double curve_at(const struct curve *c, double p)
+{
+	return c->h ? (double)rs_hist_percentile(c->h, 100 * p) : hgrm_at(&c->g, p);
+}
+
 static void spectrum_group(FILE *f, const struct rs_export_row *rows, int n, bool variant)
 {
-	struct hgrm *h = calloc((size_t)n, sizeof(*h));
+	struct curve *c = calloc((size_t)n, sizeof(*c));
 	double *v = calloc((size_t)n, sizeof(double)), min_count = INFINITY;
-	int nh = 0;
+	struct rs_hist *merged = NULL;
+	int nc = 0;
 
-	for (int i = 0; h && i < n; i++) {
-		int err = hgrm_read(rows[i].dir, &h[nh]);
+	if (rs_hist_new(&merged))
+		merged = NULL;
+	for (int i = 0; c && i < n; i++) {
+		int err = curve_read(rows[i].dir, &c[nc]);
 		if (err) {
-			fprintf(stderr, "ringside export: %s/latency.hgrm: %s: run left out of the spectrum\n",
-				rows[i].dir, strerror(-err));
+			fprintf(stderr, "ringside export: %s: no latency.hlog, latency.hist or latency.hgrm (%s): run left "
+					"out of the spectrum\n", rows[i].dir, strerror(-err));
 			continue;
 		}
-		if (h[nh].count < min_count)
-			min_count = h[nh].count;
-		nh++;
+		double count = c[nc].h ? (double)rs_hist_count(c[nc].h) : c[nc].g.count;
+		if (count < min_count)
+			min_count = count;
+		if (merged && c[nc].h)
+			rs_hist_merge(merged, c[nc].h);
+		else if (merged) {
+			rs_hist_free(merged); /* a run without a histogram: the group's median instead */
+			merged = NULL;
+		}
+		nc++;
 	}
-	for (int g = 0; v && nh && g <= GRID_MAX; g++) {
+	for (int g = 0; v && nc && g <= GRID_MAX; g++) {
 		double x = pow(10, (double)g / GRID_PER_DECADE), p = 1 - 1 / x;
 		if (x > min_count)
 			break;
-		for (int i = 0; i < nh; i++)
-			v[i] = hgrm_at(&h[i], p);
-		double med = rs_median(v, nh); /* sorts v: v[0] min, v[nh - 1] max */
+		for (int i = 0; i < nc; i++)
+			v[i] = curve_at(&c[i], p);
+		double mid = rs_median(v, nc); /* sorts v: v[0] min, v[nc - 1] max */
+		uint64_t at = merged ? rs_hist_percentile(merged, 100 * p) : 0;
 		rs_export_put_key(f, &rows[0], variant);
-		fprintf(f, "\t%d\t%.6g\t%.7g", nh, x, 100 * p);
-		rs_export_put_num(f, med);
+		fprintf(f, "\t%d\t%.6g\t%.7g", nc, x, 100 * p);
+		rs_export_put_num(f, merged ? (double)at : mid);
 		rs_export_put_num(f, v[0]);
-		rs_export_put_num(f, v[nh - 1]);
-		fputc('\n', f);
+		rs_export_put_num(f, v[nc - 1]);
+		rs_export_put_num(f, merged ? (double)rs_hist_count_at_most(merged, at) : NAN);
+		fprintf(f, "\t%d\n", merged != NULL);
 	}
-	for (int i = 0; h && i < nh; i++)
-		hgrm_free(&h[i]);
-	free(h);
+	for (int i = 0; c && i < nc; i++) {
+		hgrm_free(&c[i].g);
+		rs_hist_free(c[i].h);
+	}
+	rs_hist_free(merged);
+	free(c);
 	free(v);
 }
 
-int rs_export_spectrum(const char *root, FILE *f, bool partial, bool variant)
+int rs_export_spectrum(const char *root, FILE *f, unsigned keep, bool variant)
 {
 	struct rs_export_row *rows = NULL;
-	int n = 0, err = rs_export_scan(root, partial, variant, &rows, &n);
+	int n = 0, err = rs_export_scan(root, keep, variant, &rows, &n);
 
 	if (err)
 		return err;
 	rs_export_put_key_header(f, variant);
-	fputs("\truns\tx\tpercentile\tlatency_us\tlatency_us_min\tlatency_us_max\n", f);
+	fputs("\truns\tx\tpercentile\tlatency_us\tlatency_us_min\tlatency_us_max\ttotal_count\tmerged\n", f);
 	for (int i = 0, j; i < n; i = j) {
-		for (j = i + 1; j < n && rs_export_same_group(&rows[i], &rows[j]); j++)
-			;
+		j = i + rs_export_group_len(&rows[i], n - i);
 		spectrum_group(f, rows + i, j - i, variant);
 	}
 	free(rows);
@@ -195,10 +240,10 @@ static int cmp_rps(const void *a, const void *b)
 	return x->rps < y->rps ? -1 : x->rps > y->rps;
 }
 
-int rs_export_timeline(const char *root, FILE *f, bool partial, bool variant)
+int rs_export_timeline(const char *root, FILE *f, unsigned keep, bool variant)
 {
 	struct rs_export_row *rows = NULL;
-	int n = 0, err = rs_export_scan(root, partial, variant, &rows, &n);
+	int n = 0, err = rs_export_scan(root, keep, variant, &rows, &n);
 	const struct rs_export_row **by_rps = calloc((size_t)n + 1, sizeof(*by_rps));
 
 	if (err || !by_rps) {
@@ -212,8 +257,7 @@ int rs_export_timeline(const char *root, FILE *f, bool partial, bool variant)
 	/* The run's --fault, if any (run.json fault.at_s, .duration_s, .recovery_s): NaN without one. */
 	fputs("\tfault_at_s\tfault_duration_s\tfault_recovery_s\trun\n", f);
 	for (int i = 0, j; i < n; i = j) {
-		for (j = i + 1; j < n && rs_export_same_group(&rows[i], &rows[j]); j++)
-			;
+		j = i + rs_export_group_len(&rows[i], n - i);
 		for (int k = i; k < j; k++)
 			by_rps[k - i] = &rows[k];
 		/* One run per group, the median one (the lower of two): a typical run, not the best. */

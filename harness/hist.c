@@ -6,35 +6,19 @@
 #include <string.h>
 
 #include "hist.h"
+#include "hist_int.h"
 
 /*
  * The layout is HdrHistogram's with 3 significant digits and a unit of
  * 1 us: 2048 sub-buckets (the power of two above 2 * 10^3) cover 0..2047
  * exactly; every further power of two reuses the upper half (1024
  * sub-buckets) at twice the width of the previous one. The relative width
- * of any bucket is then at most 1/1024, under 0.1%.
+ * of any bucket is then at most 1/1024, under 0.1%. The constants and the
+ * struct are in hist_int.h.
  */
-#define SUB_BITS 11				/* log2(sub-bucket count) */
-#define SUB_COUNT (1u << SUB_BITS)		/* 2048 */
-#define HALF_BITS (SUB_BITS - 1)
-#define HALF_COUNT (1u << HALF_BITS)		/* 1024 */
-#define HIGHEST_US 60000000ull			/* 60 s */
-#define BUCKETS 16				/* 2048 << 15 > 60e6: the smallest count that covers it */
-#define COUNTS ((BUCKETS + 1) * HALF_COUNT)
-#define TICKS_PER_HALF 5			/* percentile rows per halving of the remaining distance */
-
-struct rs_hist {
-	uint64_t total;
-	uint64_t clamped;
-	uint64_t min, max;
-	uint64_t sum;		/* exact: the mean is sum / total */
-	long double sumsq;	/* squares of values under 2^26 are exact in 64 bits of mantissa */
-	size_t lo, hi;		/* non-empty counts lie in [lo, hi]; lo > hi when empty */
-	uint64_t counts[COUNTS];
-};
 
 /* Counts index of value v (v <= HIGHEST_US). */
-static size_t index_of(uint64_t v)
+size_t rs_hist_index_of(uint64_t v)
 {
 	unsigned pow2ceil = 64 - (unsigned)__builtin_clzll(v | (SUB_COUNT - 1));
 	unsigned bucket = pow2ceil - SUB_BITS;
@@ -44,7 +28,7 @@ static size_t index_of(uint64_t v)
 }
 
 /* The lowest value that lands in counts[i], and the width of that bucket. */
-static uint64_t value_at(size_t i, uint64_t *width)
+uint64_t rs_hist_value_at(size_t i, uint64_t *width)
 {
 	int bucket = (int)(i >> HALF_BITS) - 1;
 	uint64_t sub = (i & (HALF_COUNT - 1)) + HALF_COUNT;
@@ -60,7 +44,7 @@ static uint64_t value_at(size_t i, uint64_t *width)
 static uint64_t highest_equivalent(size_t i)
 {
 	uint64_t width;
-	uint64_t low = value_at(i, &width);
+	uint64_t low = rs_hist_value_at(i, &width);
 	return low + width - 1;
 }
 
@@ -94,25 +78,38 @@ void rs_hist_reset(struct rs_hist *h)
 	h->hi = 0;
 }
 
-static void record_n(struct rs_hist *h, uint64_t us, uint64_t n)
+/* n samples into counts[i], each counted in the sums as value v, the extremes widened to lo and hi. */
+static void add_n(struct rs_hist *h, size_t i, uint64_t n, uint64_t v, uint64_t lo, uint64_t hi)
 {
-	if (us > HIGHEST_US) {
-		us = HIGHEST_US;
-		h->clamped += n;
-	}
-	size_t i = index_of(us);
 	h->counts[i] += n;
 	if (i < h->lo)
 		h->lo = i;
 	if (i > h->hi)
 		h->hi = i;
 	h->total += n;
-	h->sum += us * n;
-	h->sumsq += (long double)us * us * n;
-	if (us < h->min)
-		h->min = us;
-	if (us > h->max)
-		h->max = us;
+	h->sum += v * n;
+	h->sumsq += (long double)v * v * n;
+	if (lo < h->min)
+		h->min = lo;
+	if (hi > h->max)
+		h->max = hi;
+}
+
+static void record_n(struct rs_hist *h, uint64_t us, uint64_t n)
+{
+	if (us > HIGHEST_US) {
+		us = HIGHEST_US;
+		h->clamped += n;
+	}
+	add_n(h, rs_hist_index_of(us), n, us, us, us);
+}
+
+void rs_hist_add_bucket(struct rs_hist *h, size_t i, uint64_t n)
+{
+	uint64_t width, low = rs_hist_value_at(i, &width);
+
+	if (n)
+		add_n(h, i, n, low + width / 2, low, low + width - 1);
 }
 
 void rs_hist_record(struct rs_hist *h, uint64_t us)
@@ -215,6 +212,15 @@ uint64_t rs_hist_percentile(const struct rs_hist *h, double p)
 			return reported(h, i);
 	}
 	return h->max;
+}
+
+uint64_t rs_hist_count_at_most(const struct rs_hist *h, uint64_t v)
+{
+	size_t last = rs_hist_index_of(v < HIGHEST_US ? v : HIGHEST_US);
+	uint64_t n = 0;
+	for (size_t i = h->lo; i <= h->hi && i <= last; i++)
+		n += h->counts[i];
+	return n;
 }
 
 /* The next percentile row: the step halves each time the remaining distance to 100% does. */

@@ -36,6 +36,9 @@ uint64_t rs_hist_clamped(const struct rs_hist *h);
  * that at least p% of samples are <= v (equivalent within 0.1%). 0 when empty. */
 uint64_t rs_hist_percentile(const struct rs_hist *h, double p);
 
+/* Samples in the buckets up to and including v's: an .hgrm row's TotalCount for value v. */
+uint64_t rs_hist_count_at_most(const struct rs_hist *h, uint64_t v);
+
 /* Write an HdrHistogram percentile distribution (Value, Percentile,
  * TotalCount, 1/(1-Percentile)), with the Mean/StdDeviation/Max/Total
  * count/Buckets footer; values in unit_scale (1000.0 -> milliseconds). */

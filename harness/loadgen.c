@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,12 +123,28 @@ static void publish(struct lg_thread *t)
 	atomic_store_explicit(&t->published, (int)t->cur_sec + 1, memory_order_release);
 }
 
+/* This thread's CPU so far. */
+static void thread_cpu(struct timeval *user, struct timeval *sys)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		ru.ru_utime = ru.ru_stime = (struct timeval){ 0 };
+	*user = ru.ru_utime;
+	*sys = ru.ru_stime;
+}
+
 /* Move to the second that holds `now`, publishing every second passed (empty ones too). */
 static void roll_second(struct lg_thread *t, uint64_t now)
 {
 	const struct lg_run *run = t->run;
 	if (now < run->t0)
 		return;
+	if (!t->cpu_started) {
+		/* The measured window starts for this thread: its CPU counts from here. */
+		thread_cpu(&t->cpu_user0, &t->cpu_sys0);
+		t->cpu_started = true;
+	}
 	int64_t sec = (int64_t)((now - run->t0) / NS_PER_S);
 	if (sec >= run->max_seconds)
 		sec = run->max_seconds - 1;
@@ -227,6 +244,8 @@ static void *thread_main(void *arg)
 	if (run->open_loop)
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	loop(t);
+	if (t->cpu_started)
+		thread_cpu(&t->cpu_user1, &t->cpu_sys1);
 	if (t->exit_ns >= run->t0) {
 		roll_second(t, t->exit_ns - 1);
 		if (t->cur_sec >= 0)
@@ -278,11 +297,12 @@ static int thread_init(struct lg_thread *t, struct lg_run *run, int id, int ncon
 	    rs_hist_new(&t->sec_hist))
 		return -ENOMEM;
 	for (int i = 0; i < nconns; i++) {
-		/* Staggered: together the connections send evenly spaced, 1/rate apart. */
-		double offset = run->open_loop ? (double)(first + i) * NS_PER_S / run->cfg->rate : 0;
-		int err = lg_conn_init(&t->conns[i], t, run->t_start + (uint64_t)offset);
+		uint64_t rng = rs_lg_arrival_seed(run->cfg, first + i);
+		uint64_t due = run->open_loop ? rs_lg_first_due(run->cfg, first + i, run->t_start, &rng) : run->t_start;
+		int err = lg_conn_init(&t->conns[i], t, due);
 		if (err)
 			return err;
+		t->conns[i].rng = rng;
 		t->nconns++;
 	}
 	return 0;
@@ -354,6 +374,7 @@ struct lg_main {
 	struct lg_thread *threads;
 	int nthreads;
 	int emitted;		/* seconds already merged into res->seconds */
+	bool window_said;	/* on_window called */
 	struct rs_hist *scratch;
 };
 
@@ -376,7 +397,11 @@ static void emit_second(struct lg_main *m, struct rs_lg_result *res, int s)
 	}
 	out->p50_us = rs_hist_percentile(m->scratch, 50.0);
 	out->p99_us = rs_hist_percentile(m->scratch, 99.0);
+	if (rs_hist_snap_new(m->scratch, &out->hist))
+		out->hist = NULL;
 	res->nseconds = s + 1;
+	if (cfg->on_second_hist)
+		cfg->on_second_hist(cfg->arg, s + 1, m->scratch);
 	if (cfg->on_second)
 		cfg->on_second(cfg->arg, s + 1, out->requests, out->errors, out->p99_us);
 }
@@ -414,8 +439,13 @@ static void watch(struct lg_main *m, struct rs_lg_result *res)
 
 	while (!all_done(m)) {
 		nanosleep(&tick, NULL);
-		if (cfg->stop && *cfg->stop)
+		/* Atomic: a thread may set it (loadgen_agent.c's stdin watcher), not only a signal handler. */
+		if (cfg->stop && __atomic_load_n(cfg->stop, __ATOMIC_RELAXED))
 			atomic_store(&m->run.stop, 1);
+		if (cfg->on_window && !m->window_said && lg_now() >= m->run.t0) {
+			m->window_said = true;
+			cfg->on_window(cfg->arg);
+		}
 		collect(m, res, false);
 	}
 }
@@ -453,11 +483,22 @@ static int start_threads(struct lg_main *m)
 	return 0;
 }
 
+static double tv_diff(struct timeval a, struct timeval b)
+{
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_usec - a.tv_usec) / 1e6;
+}
+
 static void merge_totals(struct lg_main *m, struct rs_lg_result *res)
 {
 	uint64_t exit_ns = m->run.t0;
+	int cpu_threads = 0;
 	for (int i = 0; i < m->nthreads; i++) {
 		struct lg_thread *t = &m->threads[i];
+		if (t->cpu_started) {
+			res->cpu_user_s += tv_diff(t->cpu_user0, t->cpu_user1);
+			res->cpu_sys_s += tv_diff(t->cpu_sys0, t->cpu_sys1);
+			cpu_threads++;
+		}
 		res->requests += t->requests;
 		res->connect_errors += t->errs[LG_CONNECT];
 		res->resets += t->errs[LG_RESET];
@@ -474,6 +515,8 @@ static void merge_totals(struct lg_main *m, struct rs_lg_result *res)
 	res->rps = res->elapsed_s > 0 ? (double)res->requests / res->elapsed_s : 0;
 	res->partial = exit_ns < m->run.t_end;
 	res->rate_unsustained = res->target_rate > 0 && res->rps < 0.99 * res->target_rate;
+	if (!cpu_threads)
+		res->cpu_user_s = res->cpu_sys_s = -1;
 }
 
 static int result_init(struct rs_lg_result *res, const struct rs_lg_cfg *cfg)
@@ -512,6 +555,12 @@ int rs_lg_run(const struct rs_lg_cfg *cfg, struct rs_lg_result *res)
 	for (int i = 0; m.threads && i < m.nthreads; i++)
 		m.threads[i].ep = -1;
 	err = !m.threads || rs_hist_new(&m.scratch) ? -ENOMEM : run_init(&m.run, cfg);
+	if (!err) {
+		/* The wall clock at t0: now on both clocks, then t0's distance from now. */
+		struct timespec wall;
+		clock_gettime(CLOCK_REALTIME, &wall);
+		res->t0_unix_s = (double)wall.tv_sec + wall.tv_nsec / 1e9 + ((double)m.run.t0 - (double)lg_now()) / NS_PER_S;
+	}
 	if (!err && cfg->on_start)
 		cfg->on_start(cfg->arg, (double)m.run.t0 / NS_PER_S);
 	err = err ? err : start_threads(&m);
@@ -540,6 +589,8 @@ void rs_lg_result_free(struct rs_lg_result *res)
 {
 	rs_hist_free(res->latency);
 	rs_hist_free(res->latency_raw);
+	for (int s = 0; res->seconds && s < res->nseconds; s++)
+		rs_hist_snap_free(res->seconds[s].hist);
 	free(res->seconds);
 	res->latency = res->latency_raw = NULL;
 	res->seconds = NULL;

@@ -1,10 +1,11 @@
-/* loadgen_body.c - rs_lg_valid_body: does a 200 response's body look like the workload's answer? */
+/* loadgen_body.c - rs_lg_valid_body: does a 200 response's body look like its workload's answer (rs_workloads)? */
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
 #include "loadgen.h"
+#include "workloads.h"
 
 #define WORLD_ROWS 10000
 #define MAX_QUERIES 500
@@ -162,34 +163,32 @@ static int queries_param(const char *query)
 	return n < 1 ? 1 : (int)n;
 }
 
-static bool route_is(const char *path, size_t n, const char *route)
-{
-	return strlen(route) == n && !memcmp(path, route, n);
-}
-
 bool rs_lg_valid_body(const char *path, int status, const char *body, size_t len)
 {
 	const char *q = strchr(path, '?');
-	size_t n = q ? (size_t)(q - path) : strlen(path);
+	const struct rs_workload *w = rs_workload_at(path, q ? (size_t)(q - path) : strlen(path));
 
 	if (status != 200)
 		return false;
-	if (route_is(path, n, "/plaintext"))
+	switch (w ? w->answer : RS_ANSWER_ANY) { /* a path we know nothing about: any 200 will do */
+	case RS_ANSWER_HELLO:
 		return len == 13 && !memcmp(body, "Hello, World!", 13);
-	if (route_is(path, n, "/json"))
+	case RS_ANSWER_JSON:
 		return valid_json(body, len);
-	if (route_is(path, n, "/db"))
+	case RS_ANSWER_WORLD:
 		return valid_db(body, len);
-	if (route_is(path, n, "/queries") || route_is(path, n, "/updates"))
+	case RS_ANSWER_WORLDS:
 		return valid_worlds(body, len, queries_param(q ? q + 1 : NULL));
-	if (route_is(path, n, "/fortunes"))
+	case RS_ANSWER_FORTUNES:
 		return valid_fortunes(body, len);
-	if (route_is(path, n, "/select42"))
+	case RS_ANSWER_DB42:
 		return len == 5 && !memcmp(body, "db=42", 5);
-	if (route_is(path, n, "/sleep"))
+	case RS_ANSWER_SLEPT:
 		return len >= 6 && !memcmp(body, "slept=", 6);
-	if (route_is(path, n, "/error"))
+	case RS_ANSWER_NONE:
 		return false;
-	/* A path we know nothing about: any 200 will do. */
+	case RS_ANSWER_ANY:
+		break;
+	}
 	return true;
 }

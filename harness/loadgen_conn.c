@@ -227,7 +227,7 @@ void lg_conn_fill(struct lg_conn *c, uint64_t now)
 	while (c->qlen < depth && c->next_due <= now && !c->abort && !hold_for_reset(c, now)) {
 		queue_req(c, c->next_due);
 		c->k++;
-		c->next_due = c->first_due + (uint64_t)((double)c->k * run->interval_ns);
+		c->next_due = rs_lg_next_due(run->cfg, c->first_due, c->k, c->next_due, &c->rng);
 	}
 	/* Held for a reset: the next answer calls us again. */
 	if (c->qlen < depth && !c->abort && !c->reset_next)

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/time.h>
 
 #include "hist.h"
 #include "http_resp.h"
@@ -49,6 +50,7 @@ struct lg_conn {
 	struct rs_resp resp;
 	uint64_t first_due;	/* open loop: the schedule is first_due + k * interval */
 	uint64_t k, next_due;
+	uint64_t rng;		/* open loop, Poisson: this connection's gaps */
 	uint64_t since;		/* when the current connect started */
 	uint64_t retry_at;	/* idle after a failed connect: try again then */
 	unsigned backoff_ms;
@@ -105,6 +107,9 @@ struct lg_thread {
 	atomic_int published;		/* secs[0 .. published) are complete */
 	atomic_int done;
 	uint64_t exit_ns;
+	/* CPU of this thread over its measured window: read when it starts and when the loop ends. */
+	struct timeval cpu_user0, cpu_sys0, cpu_user1, cpu_sys1;
+	bool cpu_started;
 	int err;
 };
 

@@ -1,14 +1,18 @@
 /* loadgen_main.c - `harness loadgen`: flags -> rs_lg_run -> progress, summary table, result files. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "loadgen.h"
+#include "loadgen_agent.h"
 #include "opts.h"
 #include "results.h"
 
@@ -57,33 +61,23 @@ void rs_lg_free_paths(struct rs_lg_cfg *cfg)
 	cfg->npaths = 0;
 }
 
-int rs_lg_parse_cpus(const char *list, int *cpus, int max)
+/* A host name to its first IPv4 address, once, before the load starts. */
+static int resolve(const char *url, const char *name, struct in_addr *a)
 {
-	int n = 0;
-	for (const char *p = list; p && *p;) {
-		char *end;
-		long a = strtol(p, &end, 10), b = a;
-		if (end == p || a < 0)
-			return -EINVAL;
-		if (*end == '-') {
-			const char *q = end + 1;
-			b = strtol(q, &end, 10);
-			if (end == q || b < a)
-				return -EINVAL;
-		}
-		if (*end && *end != ',')
-			return -EINVAL;
-		for (long c = a; c <= b; c++) {
-			if (n == max || c >= CPU_SETSIZE)
-				return -EINVAL;
-			cpus[n++] = (int)c;
-		}
-		p = *end ? end + 1 : end;
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
+	int err = getaddrinfo(name, NULL, &hints, &res);
+
+	if (err) {
+		fprintf(stderr, "loadgen: --url=%s: cannot resolve '%s' to an IPv4 address: %s\n", url, name,
+			gai_strerror(err));
+		return -EINVAL;
 	}
-	return n ? n : -EINVAL;
+	*a = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+	freeaddrinfo(res);
+	return 0;
 }
 
-/* http://HOST[:PORT][/PATH]; HOST numeric IPv4 or localhost. */
+/* http://HOST[:PORT][/PATH]; HOST an IPv4 address or a name resolved to one. */
 static int parse_url(const char *url, char *host, size_t hsize, int *port, const char **path)
 {
 	if (strncmp(url, "http://", 7)) {
@@ -108,10 +102,12 @@ static int parse_url(const char *url, char *host, size_t hsize, int *port, const
 		fprintf(stderr, "loadgen: --url=%s: bad host\n", url);
 		return -EINVAL;
 	}
-	if (hlen == 9 && !strncmp(h, "localhost", 9))
-		snprintf(host, hsize, "127.0.0.1");
-	else
-		snprintf(host, hsize, "%.*s", (int)hlen, h);
+	char name[256];
+	struct in_addr a;
+	snprintf(name, sizeof(name), "%.*s", (int)hlen, h);
+	if (inet_pton(AF_INET, name, &a) != 1 && resolve(url, name, &a))
+		return -EINVAL;
+	inet_ntop(AF_INET, &a, host, (socklen_t)hsize);
 	*path = *rest ? rest : "/";
 	return 0;
 }
@@ -178,14 +174,15 @@ static int save(const char *dir, const char *url, const struct rs_lg_cfg *cfg, c
 	if (err)
 		fprintf(stderr, "loadgen: writing %s: %s\n", dir, strerror(-err));
 	else
-		fprintf(stderr, "loadgen: wrote %s/{run.json,latency.hgrm,latency_raw.hgrm,timeline.tsv}\n", dir);
+		fprintf(stderr, "loadgen: wrote %s/{run.json,latency.hgrm,latency_raw.hgrm,latency.hist,latency_raw.hist,latency.hlog,timeline.tsv}\n", dir);
 	free(safe);
 	json_decref(run);
 	return err;
 }
 
 struct flags {
-	const char *url, *paths, *cpus, *out;
+	const char *url, *paths, *cpus, *out, *start_at;
+	bool stop_on_eof;
 	long threads, conns, pipeline, rate, duration, warmup, timeout_ms;
 };
 
@@ -200,9 +197,21 @@ static int run_loadgen(const struct flags *f, struct rs_lg_cfg *cfg)
 	fprintf(stderr, "loadgen: %s loop, %d thread(s), %d connection(s), pipeline %d, %ds + %ds warm-up\n",
 		cfg->rate > 0 ? "open" : "closed", cfg->threads, cfg->conns, cfg->pipeline, cfg->duration_s,
 		cfg->warmup_s);
-	int err = rs_lg_run(cfg, &res);
+	int err = 0;
+	if (f->start_at) {
+		char *end;
+		double at = strtod(f->start_at, &end);
+		if (*end || end == f->start_at || at <= 0) {
+			fprintf(stderr, "loadgen: --start-at=%s: expected Unix seconds, e.g. 1796000000.250\n", f->start_at);
+			return 2;
+		}
+		err = rs_lg_agent_wait_start(at, cfg->warmup_s, cfg->stop);
+	}
+	if (!err)
+		err = rs_lg_run(cfg, &res);
 	if (err) {
-		fprintf(stderr, "loadgen: %s\n", strerror(-err));
+		if (err != -ETIME)	/* a missed start said so itself */
+			fprintf(stderr, "loadgen: %s\n", strerror(-err));
 		return 1;
 	}
 	print_summary(cfg, &res);
@@ -217,9 +226,9 @@ int rs_loadgen_main(int argc, char **argv)
 	struct flags f = { .url = "http://127.0.0.1:8080/plaintext", .threads = 1, .conns = 64, .pipeline = 1,
 			   .duration = 10, .warmup = 2, .timeout_ms = 5000 };
 	const struct rs_opt opts[] = {
-		{ "url", RS_OPT_STR, &f.url, .help = "http://HOST:PORT/PATH (numeric IPv4 or localhost)" },
+		{ "url", RS_OPT_STR, &f.url, .help = "http://HOST:PORT/PATH (IPv4, or a name resolved once at start)" },
 		{ "paths", RS_OPT_STR, &f.paths, .help = "weighted paths instead of the URL's: /db:3,/fortunes:1" },
-		{ "threads", RS_OPT_INT, &f.threads, 1, 256, .help = "load threads, each with its own epoll" },
+		{ "threads", RS_OPT_INT, &f.threads, 0, 256, .help = "load threads, each with its own epoll (0: one per CPU)" },
 		{ "conns", RS_OPT_INT, &f.conns, 1, 100000, .help = "connections in all" },
 		{ "pipeline", RS_OPT_INT, &f.pipeline, 1, 1024, .help = "requests in flight per connection" },
 		{ "rate", RS_OPT_INT, &f.rate, 0, 100000000, .help = "open loop at this many req/s; 0: closed loop" },
@@ -227,7 +236,11 @@ int rs_loadgen_main(int argc, char **argv)
 		{ "warmup", RS_OPT_INT, &f.warmup, 0, 3600, .help = "seconds of load before measuring" },
 		{ "timeout-ms", RS_OPT_INT, &f.timeout_ms, 0, 3600000, .help = "unanswered this long: timeout (0: never)" },
 		{ "cpus", RS_OPT_STR, &f.cpus, .help = "pin load threads to these CPUs, e.g. 0 or 0,2-3" },
-		{ "out", RS_OPT_STR, &f.out, .help = "write run.json, latency.hgrm, timeline.tsv into this directory" },
+		{ "out", RS_OPT_STR, &f.out, .help = "write run.json, latency.hgrm, latency.hlog, timeline.tsv into this directory" },
+		{ "start-at", RS_OPT_STR, &f.start_at,
+		  .help = "start measuring at this Unix time (warm-up before it): the agreed instant of several hosts" },
+		{ "stop-on-eof", RS_OPT_BOOL, &f.stop_on_eof,
+		  .help = "stop when stdin ends (run over ssh: the load ends with its session)" },
 		{ NULL },
 	};
 	struct rs_lg_cfg cfg = { 0 };
@@ -241,14 +254,14 @@ int rs_loadgen_main(int argc, char **argv)
 	if (parse_url(f.url, host, sizeof(host), &cfg.port, &url_path) ||
 	    rs_lg_parse_paths(&cfg, f.paths ? f.paths : url_path))
 		return 2;
-	if (f.cpus && (cfg.ncpus = rs_lg_parse_cpus(f.cpus, cpus, MAX_CPUS)) < 0) {
+	if (f.cpus && (cfg.ncpus = rs_parse_cpu_list(f.cpus, cpus, MAX_CPUS)) < 0) {
 		fprintf(stderr, "loadgen: --cpus=%s: expected a list like 0 or 0,2-3\n", f.cpus);
 		rs_lg_free_paths(&cfg);
 		return 2;
 	}
 	cfg.host = host;
 	cfg.cpus = f.cpus ? cpus : NULL;
-	cfg.threads = (int)f.threads;
+	cfg.threads = f.threads ? (int)f.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	cfg.conns = (int)f.conns;
 	cfg.pipeline = (int)f.pipeline;
 	cfg.rate = (double)f.rate;
@@ -257,6 +270,13 @@ int rs_loadgen_main(int argc, char **argv)
 	cfg.timeout_ms = (int)f.timeout_ms;
 	cfg.on_second = on_second;
 	cfg.stop = &stop_flag;
+	/* With --out, each second's histogram too: a run over several hosts merges them (multihost.c). */
+	cfg.on_second_hist = f.out ? rs_lg_agent_second_hist : NULL;
+	cfg.arg = (void *)f.out;
+	if (f.stop_on_eof && rs_lg_agent_watch_stdin(&stop_flag)) {
+		rs_lg_free_paths(&cfg);
+		return 1;
+	}
 	err = run_loadgen(&f, &cfg);
 	rs_lg_free_paths(&cfg);
 	return err;

@@ -79,6 +79,12 @@ struct rs_pgctl_info {
 	char log_file[PATH_MAX];
 };
 
+/*
+ * Run sql with psql against url (any server, as ourselves), its rows into out
+ * (fields '|'-separated, NUL-terminated). 0 or a negative errno.
+ */
+int rs_pgctl_query_url(const char *url, const char *sql, char *out, size_t size);
+
 /* Fill *info. 0 if the cluster runs, -ENOTCONN if not (info still filled). */
 int rs_pgctl_info(struct rs_pgctl_info *info);
 

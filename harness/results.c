@@ -1,8 +1,9 @@
-/* results.c - a run's directory: run.json (jansson), latency.hgrm, latency_raw.hgrm, timeline.tsv. */
+/* results.c - a run's directory: run.json (jansson), latency.hgrm, latency_raw.hgrm, latency.hist, latency.hlog, timeline.tsv. */
 #include <ctype.h>
 #include <errno.h>
 #include <gnu/libc-version.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mkdir_p.h"
+#include "paths.h"
 #include "pg.h"
+#include "hist_file.h"
+#include "hlog.h"
 #include "results.h"
 #include "rs_config.h"
 #if RS_HAVE_EV
@@ -20,28 +25,6 @@
 #endif
 
 /* ---- the run directory ---- */
-
-/* mkdir -p: every missing component of path. */
-static int mkdirs(const char *path)
-{
-	char *p = strdup(path);
-	int err = 0;
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; !err; s++) {
-		bool end = *s == '\0';
-		if (*s != '/' && !end)
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) && errno != EEXIST)
-			err = -errno;
-		if (end)
-			break;
-		*s = '/';
-	}
-	free(p);
-	return err;
-}
 
 /* Labels become part of a path: keep [A-Za-z0-9._-], the rest turns into '-'. */
 static void sanitize(char *dst, size_t size, const char *label)
@@ -59,8 +42,8 @@ int rs_results_new_dir(const char *root, const char *label, char **out)
 	time_t now = time(NULL);
 
 	if (!root)
-		root = RS_SOURCE_ROOT "/results/runs";
-	int err = mkdirs(root);
+		root = rs_path_runs();
+	int err = rs_mkdir_p(root);
 	if (err)
 		return err;
 	gmtime_r(&now, &tm);
@@ -187,10 +170,11 @@ static json_t *loadgen_json(const struct rs_lg_cfg *cfg)
 						       cfg->paths[i].weight));
 	for (int i = 0; cfg->cpus && i < cfg->ncpus; i++)
 		json_array_append_new(cpus, json_integer(cfg->cpus[i]));
-	return json_pack("{s:s, s:i, s:o, s:i, s:i, s:i, s:f, s:s, s:i, s:i, s:i, s:o}",
+	/* No rate here: run.json has it once, at the top (rs_results_base). */
+	return json_pack("{s:s, s:i, s:o, s:i, s:i, s:i, s:s, s:s, s:i, s:i, s:i, s:o}",
 			 "host", cfg->host, "port", cfg->port, "paths", paths, "threads", cfg->threads,
-			 "conns", cfg->conns, "pipeline", cfg->pipeline, "rate", cfg->rate,
-			 "loop", cfg->rate > 0 ? "open" : "closed", "duration_s", cfg->duration_s,
+			 "conns", cfg->conns, "pipeline", cfg->pipeline,
+			 "loop", cfg->rate > 0 ? "open" : "closed", "arrival", rs_lg_arrival_name(cfg->arrival), "duration_s", cfg->duration_s,
 			 "warmup_s", cfg->warmup_s, "timeout_ms", cfg->timeout_ms, "cpus", cpus);
 }
 
@@ -213,12 +197,11 @@ static json_t *summary_json(const struct rs_lg_result *res)
 				 (json_int_t)res->connect_errors, "reset", (json_int_t)res->resets, "timeout",
 				 (json_int_t)res->timeouts, "non2xx", (json_int_t)res->non2xx, "invalid",
 				 (json_int_t)res->invalid);
-	json_t *rate = json_pack("{s:f, s:f, s:b}", "target", res->target_rate, "achieved", res->rps,
-				 "sustained", !res->rate_unsustained);
-	return json_pack("{s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:b, s:I}", "requests",
+	/* The offered rate is the top-level "rate", the achieved one "rps": only whether the schedule held. */
+	return json_pack("{s:I, s:f, s:f, s:o, s:o, s:o, s:b, s:b, s:I}", "requests",
 			 (json_int_t)res->requests, "rps", res->rps, "elapsed_s", res->elapsed_s, "errors",
 			 errs, "latency_us", latency_json(res->latency), "latency_raw_us",
-			 latency_json(res->latency_raw), "rate", rate, "partial", res->partial,
+			 latency_json(res->latency_raw), "sustained", !res->rate_unsustained, "partial", res->partial,
 			 "clamped", (json_int_t)rs_hist_clamped(res->latency));
 }
 
@@ -239,8 +222,17 @@ json_t *rs_results_base(const struct rs_lg_cfg *cfg, const struct rs_lg_result *
 	json_object_set_new(run, "commit", commit_json());
 	json_object_set_new(run, "host", host_json());
 	json_object_set_new(run, "versions", versions_json());
-	if (cfg)
-		json_object_set_new(run, "loadgen", loadgen_json(cfg));
+	if (cfg) {
+		json_t *lg = loadgen_json(cfg);
+		/* Its own CPU: a load generator that saturates its CPUs measures itself, not the server. */
+		if (lg && res && res->latency) {
+			json_object_set_new(lg, "cpu_user_s", res->cpu_user_s >= 0 ? json_real(res->cpu_user_s) : json_null());
+			json_object_set_new(lg, "cpu_sys_s", res->cpu_sys_s >= 0 ? json_real(res->cpu_sys_s) : json_null());
+		}
+		json_object_set_new(run, "loadgen", lg);
+		/* The offered rate, req/s (0: closed loop): the one place run.json holds it. */
+		json_object_set_new(run, "rate", json_integer((json_int_t)llround(cfg->rate)));
+	}
 	if (res && res->latency)
 		json_object_set_new(run, "summary", summary_json(res));
 	return run;
@@ -312,6 +304,43 @@ static int write_timeline(const char *dir, const struct rs_lg_result *res, const
 	return err;
 }
 
+/*
+ * latency.hlog: an interval line per measured second (each second's own
+ * corrected latencies), then Tag=run (the whole run's corrected latency) and
+ * Tag=raw (from actual send times). Untagged lines add up to Tag=run.
+ */
+static int write_hlog(const char *dir, const struct rs_lg_result *res)
+{
+	int n = 0, err = 0;
+	struct rs_hlog_interval *iv = calloc((size_t)res->nseconds + 2, sizeof(*iv));
+	struct rs_hist **sec = calloc((size_t)res->nseconds + 1, sizeof(*sec));
+
+	if (!iv || !sec)
+		err = -ENOMEM;
+	for (int s = 0; !err && s < res->nseconds; s++) {
+		if (!res->seconds[s].hist)
+			continue; /* out of memory when that second was taken: left out, as in timeline.tsv's 0s */
+		err = rs_hist_new(&sec[n]);
+		if (err)
+			break;
+		rs_hist_merge_snap(sec[n], res->seconds[s].hist);
+		iv[n] = (struct rs_hlog_interval){ .start_s = s, .length_s = 1, .h = sec[n] };
+		n++;
+	}
+	int nsec = n;
+	if (!err) {
+		iv[n++] = (struct rs_hlog_interval){ .tag = "run", .length_s = res->elapsed_s, .h = res->latency };
+		if (res->latency_raw)
+			iv[n++] = (struct rs_hlog_interval){ .tag = "raw", .length_s = res->elapsed_s, .h = res->latency_raw };
+		err = rs_hlog_save(dir, "latency.hlog", res->t0_unix_s, iv, n);
+	}
+	for (int i = 0; sec && i < nsec; i++)
+		rs_hist_free(sec[i]);
+	free(sec);
+	free(iv);
+	return err;
+}
+
 int rs_results_write(const char *dir, json_t *run, const struct rs_lg_result *res,
 		     const char *const *extra_header, const char *const *extra_rows)
 {
@@ -320,6 +349,14 @@ int rs_results_write(const char *dir, json_t *run, const struct rs_lg_result *re
 		err = write_hgrm(dir, "latency.hgrm", res->latency);
 	if (!err && res && res->latency_raw)
 		err = write_hgrm(dir, "latency_raw.hgrm", res->latency_raw);
+	/* The lossless counts, for merging several hosts' runs. */
+	if (!err && res && res->latency)
+		err = rs_hist_save_counts(dir, "latency.hist", res->latency);
+	if (!err && res && res->latency_raw)
+		err = rs_hist_save_counts(dir, "latency_raw.hist", res->latency_raw);
+	/* The same, in HdrHistogram's own interval log, per second too. */
+	if (!err && res && res->latency)
+		err = write_hlog(dir, res);
 	if (!err && res)
 		err = write_timeline(dir, res, extra_header, extra_rows);
 	return err;

@@ -8,11 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "pgctl.h"
 #include "run_int.h"
 
-/* Throughput is back once a second reaches this share of the seconds before the fault. */
-#define RECOVERED 0.9
+/* Throughput is back once a second reaches this share of the baseline (--recovery-threshold). */
+#define RECOVERED_DEFAULT 0.8
 
 static const struct kind {
 	const char *name;
@@ -51,6 +52,22 @@ static bool number(const char *s, const char *end, double *v)
 		return false;
 	*v = strtod(s, &e);
 	return e == end && isfinite(*v) && *v >= 0;
+}
+
+int rs_fault_threshold(const char *s, double *x)
+{
+	char *e;
+
+	*x = RECOVERED_DEFAULT;
+	if (!s)
+		return 0;
+	*x = strtod(s, &e);
+	if (e == s || *e || !isfinite(*x) || *x <= 0 || *x > 1) {
+		fprintf(stderr, "ringside: --recovery-threshold=%s: a share of the baseline above 0 and at most 1, "
+				"e.g. 0.8 (the default)\n", s);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int rs_fault_parse(const char *spec, long duration, struct rs_fault *f)
@@ -139,9 +156,11 @@ void rs_fault_help(void)
 	       "  slowloris       --conns more clients send one header byte every %d ms and never finish\n"
 	       "client-reset and slowloris take @T:D too, default the middle third of the window. The pg faults\n"
 	       "need a workload that uses Postgres and the harness's own cluster (not --pg=URL elsewhere).\n"
-	       "run.json's \"fault\" says when, errors before/during/after, recovery_s (to the first whole second\n"
-	       "back at 90%% of the throughput before; null: never), and the server's fds and RSS before and after.\n",
-	       RS_FAULT_RESET_EVERY, RS_FAULT_SLOWLORIS_MS);
+	       "run.json's \"fault\" says when, errors before/during/after, baseline_rps (the median of the whole\n"
+	       "seconds before the fault; open loop: never above the offered rate), recovery_s (to the first whole\n"
+	       "second after it back at --recovery-threshold, default %.1f, of the baseline; null: never),\n"
+	       "settled_ratio (the median second after the fault over the baseline), and the server's fds and RSS.\n",
+	       RS_FAULT_RESET_EVERY, RS_FAULT_SLOWLORIS_MS, RECOVERED_DEFAULT);
 }
 
 /* Before any directory is made: a bad --fault, or a pg fault on a cluster that is not ours. */
@@ -150,7 +169,9 @@ int rs_fault_check(const struct rs_run_cfg *cfg)
 	struct rs_fault f;
 	const char *url = cfg->pg ? cfg->pg : getenv("RINGSIDE_PG_URL");
 
-	if (rs_fault_parse(cfg->fault, cfg->duration, &f))
+	double x;
+
+	if (rs_fault_parse(cfg->fault, cfg->duration, &f) || rs_fault_threshold(cfg->recovery_threshold, &x))
 		return -EINVAL;
 	if (!rs_fault_needs_pg(&f))
 		return 0;
@@ -169,20 +190,13 @@ int rs_fault_check(const struct rs_run_cfg *cfg)
 
 /* ---- the injecting thread ---- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Sleep until t (CLOCK_MONOTONIC s); false when told to quit first. */
 static bool wait_until(struct rs_fault *f, double t)
 {
 	struct timespec ts = { .tv_sec = (time_t)t, .tv_nsec = (long)((t - floor(t)) * 1e9) };
 
 	pthread_mutex_lock(&f->mu);
-	while (!f->quit && now_s() < t)
+	while (!f->quit && rs_now_s() < t)
 		pthread_cond_timedwait(&f->cv, &f->mu, &ts);
 	bool go = !f->quit;
 	pthread_mutex_unlock(&f->mu);
@@ -282,15 +296,15 @@ static void *fault_main(void *arg)
 	if (!f->t0 || !wait_until(f, f->t0 + f->at))
 		return NULL;
 	/* Starved of CPU past the window (nice 19 on a busy machine): too late to mean anything. */
-	if (now_s() >= f->t0 + (double)r->cfg->duration)
+	if (rs_now_s() >= f->t0 + (double)r->cfg->duration)
 		return NULL;
 	/* Not the load generator's CPUs: a postmaster started from here would inherit them. */
 	if (rs_fault_needs_pg(f))
 		sched_setaffinity(0, sizeof(r->affinity), &r->affinity);
 	f->fired = true;
-	f->t_fault = now_s();
+	f->t_fault = rs_now_s();
 	inject(r);
-	f->t_done = now_s();
+	f->t_done = rs_now_s();
 	return NULL;
 }
 
@@ -340,7 +354,7 @@ void rs_fault_stop(struct run *r)
 	if (!f->started)
 		return;
 	pthread_mutex_lock(&f->mu);
-	f->quit = 1;
+	__atomic_store_n(&f->quit, 1, __ATOMIC_RELAXED); /* read unlocked by the slowloris loop */
 	pthread_cond_broadcast(&f->cv);
 	pthread_mutex_unlock(&f->mu);
 	pthread_join(f->thread, NULL);

@@ -30,6 +30,8 @@ struct rs_fault {
 	enum rs_fault_kind kind;
 	const char *spec;	/* as given, for run.json */
 	double at, dur;		/* seconds into the measured window; dur 0: as long as it takes */
+	double threshold;	/* recovered: a second at this share of the baseline (--recovery-threshold) */
+	double offered;		/* open loop: the offered req/s, the baseline's ceiling; 0: closed loop */
 
 	/* The thread that injects it, timed from the load generator's window. */
 	pthread_t thread;
@@ -53,6 +55,8 @@ struct rs_fault {
  * -EINVAL after saying on stderr what is accepted. spec NULL: no fault.
  */
 int rs_fault_parse(const char *spec, long duration, struct rs_fault *f);
+/* --recovery-threshold=X (0 < X <= 1; NULL: the default) -> *x. 0, or -EINVAL after saying why. */
+int rs_fault_threshold(const char *s, double *x);
 bool rs_fault_needs_pg(const struct rs_fault *f);
 
 /* `harness run --help`'s paragraph on --fault. */

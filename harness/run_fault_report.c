@@ -4,13 +4,13 @@
 
 #include "run_int.h"
 
-#define RECOVERED 0.9	/* throughput is back at this share of the seconds before the fault */
-
 struct view {
 	double at_s, dur_s;		/* into the measured window */
-	double baseline;		/* mean req/s of the whole seconds before the fault; NaN: none */
+	double baseline;		/* median req/s of the whole seconds before the fault (open loop: at most
+					 * the offered rate); NaN: none */
+	double settled;			/* median req/s of the whole seconds after the fault ended, over baseline */
 	int first;			/* the second the fault happened in */
-	int rec;			/* the first whole second after it back at RECOVERED; -1: never */
+	int rec;			/* the first whole second after it back at the threshold; -1: never */
 	unsigned long long before, during, after; /* errors of the seconds before first, [first, rec), from rec */
 	const struct rs_sample *pre, *post; /* the server just before the fault, and at the end of the window */
 };
@@ -37,24 +37,37 @@ static void view(const struct run *r, struct view *v)
 {
 	const struct rs_fault *f = &r->fault;
 	const struct rs_lg_second *sec = r->res.seconds;
-	int n = r->res.nseconds;
-	double sum = 0;
+	int n = r->res.nseconds, k = 0;
+	double per[RS_LG_MAX_SECONDS];
 
-	*v = (struct view){ .at_s = f->t_fault - f->t0, .dur_s = f->t_done - f->t_fault, .baseline = NAN, .rec = -1 };
+	*v = (struct view){ .at_s = f->t_fault - f->t0, .dur_s = f->t_done - f->t_fault, .baseline = NAN,
+			    .settled = NAN, .rec = -1 };
 	v->first = (int)floor(v->at_s);
 	if (v->first > n)
 		v->first = n;
+	/* The median, not the mean: one catch-up second (open loop) or one fast second (closed loop)
+	 * would otherwise set a bar the healthy server never reaches again. */
 	for (int s = 0; s < v->first; s++) {
-		sum += (double)sec[s].requests;
+		per[k++] = (double)sec[s].requests;
 		v->before += sec[s].errors;
 	}
-	if (v->first > 0)
-		v->baseline = sum / v->first;
+	v->baseline = rs_median(per, k);
+	if (f->offered > 0 && v->baseline > f->offered)
+		v->baseline = f->offered;
 	for (int s = (int)ceil(v->at_s); s < n && v->rec < 0 && v->baseline > 0; s++)
-		if ((double)sec[s].requests >= RECOVERED * v->baseline)
+		if ((double)sec[s].requests >= f->threshold * v->baseline)
 			v->rec = s;
+	k = 0;
+	for (int s = (int)ceil(v->at_s + v->dur_s); s < n; s++)
+		per[k++] = (double)sec[s].requests;
+	if (k > 0 && v->baseline > 0)
+		v->settled = rs_median(per, k) / v->baseline;
+	/* After: once recovered and the fault is over. A server that answers
+	 * 503 at once while its database is away recovers within the second
+	 * the database comes back; that second's errors are the fault's. */
+	int end = (int)ceil(v->at_s + v->dur_s);
 	for (int s = v->first; s < n; s++) {
-		if (v->rec >= 0 && s >= v->rec)
+		if (v->rec >= 0 && s >= v->rec && s >= end)
 			v->after += sec[s].errors;
 		else
 			v->during += sec[s].errors;
@@ -99,8 +112,9 @@ json_t *rs_fault_json(const struct run *r)
 	if (!o || !f->fired)
 		return o;
 	view(r, &v);
-	json_t *more = json_pack("{s:f, s:f, s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "at_s", v.at_s,
-				 "duration_s", v.dur_s, "baseline_rps", num_or_null(v.baseline), "recovery_s",
+	json_t *more = json_pack("{s:f, s:f, s:o, s:f, s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "at_s",
+				 v.at_s, "duration_s", v.dur_s, "baseline_rps", num_or_null(v.baseline),
+				 "recovery_threshold", f->threshold, "settled_ratio", num_or_null(v.settled), "recovery_s",
 				 v.rec < 0 ? json_null() : json_real(fmax(0, v.rec - v.at_s)), "errors_before",
 				 (json_int_t)v.before, "errors_during", (json_int_t)v.during, "errors_after",
 				 (json_int_t)v.after, "fds_before", v.pre ? json_integer(v.pre->fds) : json_null(),
@@ -144,7 +158,9 @@ void rs_fault_print(const struct run *r)
 	if (v.rec >= 0)
 		printf("recovered in %.2f s", fmax(0, v.rec - v.at_s));
 	else
-		printf("NOT RECOVERED (below %.0f%% of %.0f req/s until the end)", RECOVERED * 100, v.baseline);
+		printf("NOT RECOVERED (below %.0f%% of %.0f req/s until the end)", f->threshold * 100, v.baseline);
+	if (isfinite(v.settled))
+		printf(", settled at %.2fx", v.settled);
 	if (v.pre && v.post)
 		printf("; fds %d -> %d, RSS %.1f -> %.1f MB", v.pre->fds, v.post->fds, (double)v.pre->rss_kb / 1024,
 		       (double)v.post->rss_kb / 1024);

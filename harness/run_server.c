@@ -102,6 +102,9 @@ static int build_argv(struct run *r)
 		err = add_arg(r, "--cpus=%s", r->server_list);
 	if (!err)
 		err = add_arg(r, "--port=%d", r->port);
+	/* The load comes from other hosts (--loadgen-hosts, --server-host): every interface. */
+	if (!err && r->listen_any)
+		err = add_arg(r, "--listen=0.0.0.0");
 	/* SO_REUSEPORT spreads connections unevenly: room for all on one reactor. */
 	if (!err && c->conns > 4096)
 		err = add_arg(r, "--max-conns=%ld", c->conns);
@@ -112,6 +115,10 @@ static int build_argv(struct run *r)
 		if (!err)
 			err = add_arg(r, "--pg-mode=%s", c->pg_mode);
 	}
+	if (!err && r->redis_url[0])
+		err = add_arg(r, "--redis=%s", r->redis_url);
+	if (!err && r->nfile_paths)
+		err = add_arg(r, "--files-dir=%s", c->files_dir ? c->files_dir : rs_files_default_dir());
 	if (!err)
 		err = add_user_flags(r);
 	r->argv[r->argc] = NULL;
@@ -256,15 +263,16 @@ static void record_exit(struct run *r, int status)
 	r->pid = 0;
 }
 
-/* GET path once: the status code, or a negative errno. */
-static int http_status(int port, const char *path)
+/* GET path once: the status code, or a negative errno; the body's first line into why. */
+static int http_status(int port, const char *path, char *why, size_t why_size)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct timeval tv = { 2, 0 };
-	char buf[512];
+	char buf[1024];
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), status = -EIO;
 
+	why[0] = '\0';
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -276,20 +284,49 @@ static int http_status(int port, const char *path)
 	if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
 		goto out_close;
 	ssize_t got = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		status = -ETIMEDOUT;
 	if (got > 0) {
 		buf[got] = '\0';
 		if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
 			status = -EPROTO;
+		const char *body = strstr(buf, "\r\n\r\n");
+		if (body)
+			snprintf(why, why_size, "%.*s", (int)strcspn(body + 4, "\r\n"), body + 4);
 	}
 out_close:
 	close(fd);
 	return status;
 }
 
-/* Until GET of the workload's path answers 200: listening, pool warm, DB reachable. */
+/* The server's own line saying it cannot reach its database, if it wrote one. */
+static bool db_failure_line(const struct run *r, char *line, size_t size)
+{
+	char path[4096], buf[256];
+	bool found = false;
+
+	snprintf(path, sizeof(path), "%s/server.log", r->dir);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(buf, sizeof(buf), f))
+		if (strstr(buf, "Postgres connect failed")) {
+			buf[strcspn(buf, "\n")] = '\0';
+			snprintf(line, size, "%s", buf);
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+/* Until GET of the workload's path answers 200: listening, pool warm, DB reachable.
+ * Fails at once on a 4xx (the request itself is wrong, waiting will not help) and
+ * after FAIL_FAST_S when the server says it cannot connect to Postgres. */
+#define FAIL_FAST_S 3
 int rs_run_server_ready(struct run *r)
 {
-	double deadline = rs_sampler_now() + 30;
+	double start = rs_sampler_now(), deadline = start + 30;
+	char why[256] = "", line[256];
 	int status, last = 0;
 
 	while (rs_sampler_now() < deadline) {
@@ -302,13 +339,25 @@ int rs_run_server_ready(struct run *r)
 			print_log_tail(r);
 			return -ECHILD;
 		}
-		last = http_status(r->port, r->path);
+		last = http_status(r->port, r->path, why, sizeof(why));
 		if (last == 200)
 			return 0;
+		if (last >= 400 && last < 500) {
+			fprintf(stderr, "ringside: the server answered GET %s with %d: %s\n", r->path, last,
+				why[0] ? why : "(no body)");
+			return -EINVAL;
+		}
+		if (rs_sampler_now() - start >= FAIL_FAST_S && r->db && db_failure_line(r, line, sizeof(line))) {
+			char *red = rs_results_redact(r->pg_url);
+			fprintf(stderr, "ringside: the server cannot reach its database (%s):\n%s\n",
+				red ? red : "(redacted)", line);
+			free(red);
+			return -ECONNREFUSED;
+		}
 		usleep(50000);
 	}
-	fprintf(stderr, "ringside: the server did not answer GET %s with 200 within 30 s (last: %d%s%s)\n",
-		r->path, last, last < 0 ? " " : "", last < 0 ? strerror(-last) : "");
+	fprintf(stderr, "ringside: the server did not answer GET %s with 200 within 30 s (last: %d%s%s%s%s)\n",
+		r->path, last, last < 0 ? " " : "", last < 0 ? strerror(-last) : "", why[0] ? ": " : "", why);
 	print_log_tail(r);
 	return -ETIMEDOUT;
 }

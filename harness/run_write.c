@@ -48,9 +48,15 @@ static json_t *engine_json(const struct run *r)
 
 static json_t *placement_json(const struct run *r)
 {
-	return json_pack("{s:i, s:o, s:o, s:b, s:s, s:b}", "machine_cpus", r->machine_cpus, "server_cpus",
+	json_t *p = json_pack("{s:i, s:o, s:o, s:b, s:s, s:b}", "machine_cpus", r->machine_cpus, "server_cpus",
 			 int_list(r->server_cpus, r->nserver), "loadgen_cpus", int_list(r->lg_cpus, r->nlg),
 			 "loadgen_pinned", r->nlg > 0, "postgres", "unpinned", "oversubscribed", r->oversubscribed);
+	/* Several machines: where each part ran (its own placement is in loadgen_hosts[]). */
+	if (p && (r->mh || r->rsrv))
+		json_object_set_new(p, "server", json_string(r->rsrv ? "server_host" : "here"));
+	if (p && r->mh)
+		json_object_set_new(p, "loadgen", json_string("loadgen_hosts"));
+	return p;
 }
 
 static json_t *server_json(const struct run *r)
@@ -86,22 +92,65 @@ static json_t *postgres_json(const struct run *r)
 	free(url);
 	if (o && !r->postmaster)
 		json_object_set_new(o, "backends_why", json_string(r->pg_why));
+	if (o)
+		json_object_set_new(o, "settings", rs_run_pg_settings_json(r->pg_url));
 	return o;
 }
 
-/* Our own keys next to rs_results_base's. */
+/* The workload's parameter when it takes this one (queries or ms), else null: not an input of the run. */
+static json_t *param_json(const struct rs_run_cfg *c, const char *param, long value)
+{
+	const char *p = rs_run_workload_param(c->workload);
+	return p && !strcmp(p, param) ? json_integer(value) : json_null();
+}
+
+/* "queries": the workload's count, ?queries=N or cached-queries' ?count=N (both --queries). */
+static json_t *queries_json(const struct rs_run_cfg *c)
+{
+	const char *p = rs_run_workload_param(c->workload);
+	return p && (!strcmp(p, "queries") || !strcmp(p, "count")) ? json_integer(c->queries) : json_null();
+}
+
+/* Our own keys next to rs_results_base's (which has the load generator's threads, duration and warm-up). */
 static int add_run_fields(const struct run *r, json_t *run)
 {
 	const struct rs_run_cfg *c = r->cfg;
-	json_t *mine = json_pack("{s:o, s:s, s:s, s:i, s:i, s:I, s:i, s:s, s:i, s:s, s:o, s:o, s:o, s:b}", "engine",
+	/* "rate" is rs_results_base's (the load generator's, which is c->rate). */
+	json_t *mine = json_pack("{s:o, s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:s, s:o, s:o, s:o, s:b}", "engine",
 				 engine_json(r), "workload", c->workload, "path", r->path, "cores", (int)c->cores,
-				 "conns", (int)c->conns, "rate", (json_int_t)c->rate, "pool", (int)c->pool, "pg_mode",
+				 "conns", (int)c->conns, "pool", (int)c->pool, "pg_mode",
 				 c->pg_mode, "pipeline", (int)c->pipeline, "flags", r->flags ? r->flags : "",
 				 "placement", placement_json(r), "server", server_json(r), "postgres",
 				 postgres_json(r), "partial", r->res.partial || rs_run_interrupted());
 	if (!mine)
 		return -ENOMEM;
 	json_object_set_new(mine, "fault", rs_fault_json(r));
+	/* Unix seconds; one measuring run per machine (runlock.c), so windows never overlap. */
+	json_object_set_new(mine, "measured_window",
+			    json_pack("{s:f, s:f}", "start", r->wall_end - r->res.elapsed_s, "end", r->wall_end));
+	json_object_set_new(mine, "queries", queries_json(c));
+	json_object_set_new(mine, "sleep_ms", param_json(c, "ms", c->sleep_ms));
+	json_object_set_new(mine, "server_flags", json_string(c->server_flags ? c->server_flags : ""));
+	json_object_set_new(mine, "cpu_us_per_request", rs_run_cpu_json(r));
+	json_object_set_new(mine, "file_cache", json_string(c->file_cache));
+	json_object_set_new(mine, "redis", json_null());
+	if (r->redis_url[0]) {
+		char *url = rs_results_redact(r->redis_url);
+		json_object_set_new(mine, "redis", json_pack("{s:s?, s:o}", "url", url, "settings",
+							      rs_run_redis_settings_json(r->redis_url)));
+		free(url);
+	}
+	if (r->nfile_paths)
+		json_object_set_new(mine, "file_size", json_string(c->file_size));
+	/* docs/run-json.md describes this version; bump it when a field changes meaning or goes. */
+	json_object_set_new(mine, "schema_version", json_integer(RS_RUN_SCHEMA_VERSION));
+	json_object_set_new(mine, "kernel_settings", rs_run_kernel_json());
+	if (r->mh)
+		json_object_set_new(mine, "loadgen_hosts", rs_mh_json(r));
+	if (r->rsrv)
+		json_object_set_new(mine, "server_host", rs_rsrv_json(r));
+	/* Open loop's arrival process (closed loop: null). */
+	json_object_set_new(mine, "arrival", c->rate ? json_string(c->arrival) : json_null());
 	int err = json_object_update(run, mine) ? -ENOMEM : 0;
 	json_decref(mine);
 	return err;
@@ -148,6 +197,9 @@ int rs_run_write(struct run *r)
 	if (!run)
 		return -ENOMEM;
 	err = add_run_fields(r, run);
+	const char *commit = json_string_value(json_object_get(run, "commit"));
+	size_t clen = commit ? strlen(commit) : 0;
+	json_object_set_new(run, "validity", rs_run_validity_json(r, clen > 6 && !strcmp(commit + clen - 6, "-dirty")));
 	char **rows = timeline_rows(r, t0);
 	if (!err && !rows)
 		err = -ENOMEM;
@@ -235,10 +287,12 @@ void rs_run_print(const struct run *r)
 	printf(")%s\n", res->rate_unsustained ? "  RATE NOT SUSTAINED" : "");
 	print_latency(res);
 	print_server(r);
+	rs_run_cpu_print(r);
 	if (r->db && r->postmaster)
 		printf("  %-12s%d backends of database bench, %d active at most (sampled once a second)\n",
 		       "postgres", r->win.pg_backends_max, r->win.pg_active_max);
 	rs_fault_print(r);
+	rs_run_validity_print(r);
 	printf("  %-12s%s\n", "results", r->dir);
 	fflush(stdout);
 }

@@ -1,4 +1,4 @@
-/* sampler.h - the server process once a second, from /proc and perf: threads, CPU, switches, RSS, fds, syscalls, Postgres backends. */
+/* sampler.h - the server process once a second, from /proc and perf: threads, CPU, switches, RSS, fds, syscalls, Postgres backends and CPU. */
 #ifndef RS_SAMPLER_H
 #define RS_SAMPLER_H
 
@@ -34,6 +34,7 @@ struct rs_sample {
 	long rss_kb;			/* VmRSS */
 	int fds;			/* entries of /proc/PID/fd */
 	int pg_backends, pg_active;	/* -1: not sampled */
+	double pg_cpu_s;		/* the Postgres cluster's CPU (rs_pg_cpu), kept cumulative across restarts; -1: not sampled */
 };
 
 /* Read pid now (Postgres fields -1). 0, -ESRCH when it is gone, or -errno. */
@@ -50,6 +51,14 @@ int rs_sample_read(pid_t pid, struct rs_sample *s);
  * Needs update_process_title (on by default on Linux). 0 or -errno.
  */
 int rs_pg_backends(pid_t pm, const char *db, pid_t client, int *connected, int *active);
+
+/*
+ * CPU seconds (user + sys) of the cluster of postmaster pm since it started:
+ * the postmaster, its live children (backends, background workers, ...) and
+ * the children that ended (the postmaster's cutime/cstime). 0, -ESRCH when
+ * the postmaster is gone, or -errno.
+ */
+int rs_pg_cpu(pid_t pm, double *cpu_s);
 
 struct rs_sampler_cfg {
 	pid_t pid;
@@ -102,10 +111,18 @@ struct rs_sampler_window {
 	long rss_max_kb;
 	int fds_max;
 	int pg_backends_max, pg_active_max; /* -1: not sampled */
+	double pg_cpu_s;		/* -1: not sampled at both ends of the window */
 };
 
 /* 0, or -ENODATA when there is no sample at all. Stopped samplers only. */
 int rs_sampler_window(const struct rs_sampler *s, double t0, double t1, struct rs_sampler_window *w);
+
+/* sampler_file.c: a stopped sampler's samples as text (times in this host's Unix seconds), and a stopped
+ * sampler read back from it with shift added to every time (the reader's CLOCK_MONOTONIC minus the
+ * writer's Unix time). 0, -EINVAL (not such a file), -ENOMEM, -EIO. */
+#include <stdio.h>
+int rs_sampler_save(const struct rs_sampler *s, FILE *f);
+int rs_sampler_load(FILE *f, double shift, struct rs_sampler **out);
 
 /* CLOCK_MONOTONIC in seconds: the clock of rs_sample.t and windows. */
 double rs_sampler_now(void);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "slowloris.h"
 
 /* After the request line and Host, header lines for ever. */
@@ -30,13 +31,6 @@ struct loris {
 	int *who;		/* pfd[i] is connection who[i] */
 	struct rs_slowloris_stats *st;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void drop(struct slow *s)
 {
@@ -115,7 +109,7 @@ static int wait_readable(struct loris *l, double until)
 		l->pfd[np] = (struct pollfd){ .fd = l->c[i].fd, .events = POLLIN };
 		l->who[np++] = i;
 	}
-	double wait = until - now_s();
+	double wait = until - rs_now_s();
 	int ms = wait > 0 ? (int)(wait * 1000) + 1 : 0;
 	int r = np ? poll(l->pfd, (nfds_t)np, ms) : (usleep((useconds_t)ms * 1000), 0);
 	if (r < 0 && errno != EINTR)
@@ -130,7 +124,7 @@ int rs_slowloris_run(int port, const char *path, int n, int interval_ms, double 
 		     struct rs_slowloris_stats *st)
 {
 	struct loris l = { .port = port, .n = n, .st = st };
-	double interval = interval_ms / 1e3, next = now_s();
+	double interval = interval_ms / 1e3, next = rs_now_s();
 	int err = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -148,8 +142,8 @@ int rs_slowloris_run(int port, const char *path, int n, int interval_ms, double 
 	}
 	for (int i = 0; i < n; i++)
 		l.c[i].fd = -1;
-	while (!*stop && !err) {
-		double now = now_s();
+	while (!__atomic_load_n(stop, __ATOMIC_RELAXED) && !err) { /* stop: set by another thread */
+		double now = rs_now_s();
 		if (now >= until_s)
 			break;
 		if (now >= next) {

@@ -4,11 +4,11 @@ lastslash(s, i) = i < 1 ? 0 : (s[i:i] eq "/" ? i : lastslash(s, i - 1))
 load ARG0[1:lastslash(ARG0, strlen(ARG0))] . "style.gpi"
 
 f = results . "/ablations/pgmode.tsv"
+LO = lo_of(f); HI = hi_of(f); BARS = bars_of(f); N = runs_of(f)
 E = distinct(f, "engine", engine_order)
 ne = words(E)
 M = "exclusive shared"
 mname(k) = k == 1 ? "exclusive" : "shared (pipelined)"
-mcolor = "0x0072B2 0x009E73"
 bw = 0.36
 xpos(e, v) = windex(E, e) + (windex(M, v) - 1.5) * bw
 
@@ -19,17 +19,23 @@ set for [i=1:ne] xtics add (word(E, i) i)
 set yrange [0:*]
 set grid ytics
 set key top right box opaque
+H1 = hatch(1); H2 = hatch(2)
 
-do for [fmt in "png svg"] {
+# Each bar in its engine's colour (as in every figure); the pool mode is the fill: solid exclusive, hatched shared.
+do for [fmt in "png svg pdf"] {
 	eval term(fmt, "ablation-pgmode", 1100, 520)
-	set multiplot layout 1, 2 title "/select42 with an exclusive or a shared (pipelined) Postgres pool, closed loop (median; bars: min–max)"
+	set multiplot layout 1, 2 title "/select42 with an exclusive or a shared (pipelined) Postgres pool, closed loop (median, n = " . N . "; " . BARS . ")"
 	do for [m in "rps p99_us"] {
-		set ylabel (m eq "rps" ? "throughput (req/s)" : "p99 latency (µs)")
-		set format y (m eq "rps" ? "%.0f" : "%g")
+		u = m eq "rps" ? KILO : MS
+		set ylabel (m eq "rps" ? krps : "p99 latency (ms)")
+		set format y "%g"
 		if (m eq "rps") { set key } else { unset key }
-		plot for [k=1:2] f using (strcol("pg_mode") eq word(M, k) ? xpos(strcol("engine"), word(M, k)) : NaN):(column(m)) \
-			with boxes lc rgb int(word(mcolor, k)) title mname(k), \
-		     for [k=1:2] f using (strcol("pg_mode") eq word(M, k) ? xpos(strcol("engine"), word(M, k)) : NaN):((column(m)) * 0 + (column(m . "_min"))):(0):((column(m . "_max")) - (column(m . "_min"))) \
+		plot f using (strcol("pg_mode") eq word(M, 1) ? xpos(strcol("engine"), word(M, 1)) : NaN):(column(m) / u):(ecolor(strcol("engine"))) \
+			with boxes lc rgb variable @H1, \
+		     f using (strcol("pg_mode") eq word(M, 2) ? xpos(strcol("engine"), word(M, 2)) : NaN):(column(m) / u):(ecolor(strcol("engine"))) \
+			with boxes lc rgb variable @H2, \
+		     NaN with boxes lc rgb "#333333" @H1 title mname(1), NaN with boxes lc rgb "#333333" @H2 title mname(2), \
+		     for [k=1:2] f using (strcol("pg_mode") eq word(M, k) ? xpos(strcol("engine"), word(M, k)) : NaN):((column(m)) * 0 + (column(m . LO)) / u):(0):((column(m . HI) - column(m . LO)) / u) \
 			with vectors heads size screen 0.008,90 lc rgb "black" lw 1.5
 	}
 	unset multiplot

@@ -14,13 +14,14 @@ set logscale y
 set autoscale xfix
 set xtics ("0%%" 1, "50%%" 2, "90%%" 10, "99%%" 100, "99.9%%" 1000, "99.99%%" 1e4, "99.999%%" 1e5, "99.9999%%" 1e6)
 set xlabel "percentile (x axis: 1/(1-p), log scale)"
+set bmargin 5  # room below the x label for the machine note
 set ylabel "latency (log scale)"
 set ytics ("10 µs" 10, "100 µs" 100, "1 ms" 1000, "10 ms" 1e4, "100 ms" 1e5, "1 s" 1e6, "10 s" 1e7)
 set grid xtics ytics lc rgb "#dddddd"
-set key outside right top reverse Left title "line: median\nof the runs\nband: min–max"
+set key outside right top reverse Left title "line: the runs'\nhistograms merged\nband: min–max\nof the runs"
 set title sprintf("Latency spectrum of /%s at %s req/s, open loop (latency from intended send times)", Wl, R)
 
-do for [fmt in "png svg"] {
+do for [fmt in "png svg pdf"] {
 	eval term(fmt, "spectrum", 1100, 650)
 	plot for [i=1:ne] f using "x":(strcol("engine") eq word(E, i) ? column("latency_us_min") : NaN):"latency_us_max" \
 		with filledcurves fs transparent solid 0.18 noborder lc rgb ecolor(word(E, i)), \

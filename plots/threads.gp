@@ -21,32 +21,40 @@ set ytics ystep nomirror
 set xrange [0:last]
 xstep = last <= 15 ? 1 : ceil(last / 10.0)
 set xtics xstep
-set xlabel "time since load began (s)"
 set ylabel "server threads"
 set boxwidth 1 absolute
 set style fill solid 0.9 noborder
 set key top left horizontal reverse Left box opaque samplen 1 width 0.5 font ",11"
 
-# Stacked: each kind's box starts where the kinds before it end; drawn top layer first.
+# Stacked: each kind's box starts where the kinds before it end; drawn top layer first. Kinds are not
+# engines: grey shades (style.gpi); a kind no engine had (iou-wrk without uring) is left out of the key.
 r(e) = strcol("engine") eq e ? column("threads_reactor") : NaN
 rw(e) = r(e) + column("threads_worker")
 rwi(e) = rw(e) + column("threads_iou_wrk")
 rwio(e) = rwi(e) + column("threads_other")
+kind(c, name) = nonzero(f, c) > 0 ? name : ""
+t_worker = kind("threads_worker", "pool worker")
+t_iou = kind("threads_iou_wrk", "iou-wrk")
+t_other = kind("threads_other", "other")
+xl_col = int(cols / 2) + 1
 
-do for [fmt in "png svg"] {
+do for [fmt in "png svg pdf"] {
 	eval term(fmt, "threads", 430 * cols + 60, 330 * rows + 60)
 	set multiplot layout rows, cols title sprintf("Server threads by kind under /%s load (the most seen in each second, sampled from /proc)", Wl)
 	do for [i=1:ne] {
 		e = word(E, i)
-		set title e
+		set title e textcolor rgb ecolor(e)
+		# One x label, under the bottom row's middle panel (the machine note is bottom left).
+		if (i > ne - cols && (i - 1) % cols + 1 == xl_col) { set xlabel "time since load began (s)" } else { unset xlabel }
 		if (i == 1) { set key } else { unset key }
 		# The key in reading order (bottom layer first); the boxes in drawing order (top layer first).
-		plot f using (column("second") - 0.5):(rwio(e)) with boxes lc rgb "#999999", \
-		     f using (column("second") - 0.5):(rwi(e)) with boxes lc rgb "#CC79A7", \
-		     f using (column("second") - 0.5):(rw(e)) with boxes lc rgb "#E69F00", \
-		     f using (column("second") - 0.5):(r(e)) with boxes lc rgb "#0072B2", \
-		     NaN with boxes lc rgb "#0072B2" title "reactor", NaN with boxes lc rgb "#E69F00" title "pool worker", \
-		     NaN with boxes lc rgb "#CC79A7" title "iou-wrk", NaN with boxes lc rgb "#999999" title "other"
+		plot f using (column("second") - 0.5):(rwio(e)) with boxes lc rgb grey(4), \
+		     f using (column("second") - 0.5):(rwi(e)) with boxes lc rgb grey(3), \
+		     f using (column("second") - 0.5):(rw(e)) with boxes fs solid 1 noborder lc rgb "white", \
+		     f using (column("second") - 0.5):(rw(e)) with boxes lc rgb grey(1) fs pattern 4 border, \
+		     f using (column("second") - 0.5):(r(e)) with boxes lc rgb grey(1), \
+		     NaN with boxes lc rgb grey(1) title "reactor", NaN with boxes lc rgb grey(1) fs pattern 4 border title t_worker, \
+		     NaN with boxes lc rgb grey(3) title t_iou, NaN with boxes lc rgb grey(4) title t_other
 	}
 	unset multiplot
 }

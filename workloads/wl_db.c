@@ -30,7 +30,7 @@ static const struct rs_pg_stmt st_update = {
 
 static _Thread_local uint64_t rng_state;
 
-static int random_row(void)
+int rs_wl_random_row(void)
 {
 	if (!rng_state) {
 		struct timespec ts;
@@ -52,6 +52,8 @@ struct db {
 	const struct rs_pg_ops *ops;
 	struct rs_pg_conn *conn;
 	int fail; /* the negative errno that ended it, for the 503 */
+	bool down; /* the rent failed because the database is unreachable */
+	struct rs_pool_stmt stmt; /* the statement in flight, for the pool's timeout and client watch */
 };
 
 static int db_rent(struct db *d)
@@ -60,13 +62,14 @@ static int db_rent(struct db *d)
 	if (err) {
 		d->conn = NULL;
 		d->fail = err;
+		d->down = rs_pg_pool_down(d->pool) != 0;
 	}
 	return err;
 }
 
-static int db_begin(struct db *d, struct rs_reactor *r)
+static int db_begin(struct db *d, struct rs_reactor *r, const struct rs_http_request *req)
 {
-	*d = (struct db){ .r = r, .pool = r->pg };
+	*d = (struct db){ .r = r, .pool = r->pg, .stmt.client_fd = req->client_fd, .stmt.client_gone_seen = req->client_gone };
 	if (!d->pool) {
 		d->fail = -ENOTCONN;
 		return -ENOTCONN;
@@ -112,6 +115,18 @@ static bool answered(struct db *d, int *err, struct rs_pg_result **res)
 	return false;
 }
 
+/* The pool times each statement and watches its client; a client that
+ * reset gets no further statement (-ECONNRESET). */
+static int stmt_begin(struct db *d)
+{
+	if (d->stmt.client_gone) {
+		d->fail = -ECONNRESET;
+		return d->fail;
+	}
+	rs_pg_pool_stmt_begin(d->pool, d->conn, &d->stmt);
+	return 0;
+}
+
 static int db_exec(struct db *d, const struct rs_pg_stmt *st, const char *const *vals,
 		   struct rs_pg_result **res)
 {
@@ -119,7 +134,10 @@ static int db_exec(struct db *d, const struct rs_pg_stmt *st, const char *const 
 	for (int attempt = 0; attempt < db_attempts(d); attempt++) {
 		if (!d->conn && db_rent(d))
 			return d->fail;
+		if (stmt_begin(d))
+			return d->fail;
 		err = d->ops->execute(d->conn, st, vals, NULL, NULL, RS_PG_FMT_BINARY, res);
+		rs_pool_stmt_end(&d->stmt);
 		if (answered(d, &err, res))
 			return 0;
 		db_end(d);
@@ -134,7 +152,10 @@ static int db_query(struct db *d, const char *sql, struct rs_pg_result **res)
 	for (int attempt = 0; attempt < db_attempts(d); attempt++) {
 		if (!d->conn && db_rent(d))
 			return d->fail;
+		if (stmt_begin(d))
+			return d->fail;
 		err = d->ops->query(d->conn, sql, res);
+		rs_pool_stmt_end(&d->stmt);
 		if (answered(d, &err, res))
 			return 0;
 		db_end(d);
@@ -147,6 +168,11 @@ static int db_query(struct db *d, const char *sql, struct rs_pg_result **res)
 static int respond_unavailable(struct db *d, const struct rs_http_request *req, struct rs_buf *out)
 {
 	char body[160];
+	if (d->down) {
+		int n = snprintf(body, sizeof(body), "database unreachable: %s\n", strerror(-d->fail));
+		db_end(d);
+		return rs_http_respond(out, 503, "text/plain", body, (size_t)n, req->keep_alive);
+	}
 	const char *why = d->fail == -ETIMEDOUT ? "timed out waiting for a database connection"
 			  : d->fail == -ENOTCONN ? "no database configured (--pg)"
 			  : d->fail == -ESHUTDOWN ? "server stopping"
@@ -219,10 +245,10 @@ static int worlds(struct rs_reactor *r, const struct rs_http_request *req, struc
 	struct rs_pg_result *res = NULL;
 	struct db d;
 
-	if (db_begin(&d, r))
+	if (db_begin(&d, r, req))
 		return respond_unavailable(&d, req, out);
 	for (int i = 0; i < n; i++) {
-		ids[i] = random_row();
+		ids[i] = rs_wl_random_row();
 		int err = world_get(&d, ids[i], &nums[i], &res);
 		if (err > 0)
 			return respond_sql_error(&d, res, req, out);
@@ -233,7 +259,7 @@ static int worlds(struct rs_reactor *r, const struct rs_http_request *req, struc
 		/* Read, then write a new random number back: each row on its own. */
 		char numbuf[16], idbuf[16];
 		const char *vals[2] = { numbuf, idbuf };
-		nums[i] = random_row();
+		nums[i] = rs_wl_random_row();
 		snprintf(numbuf, sizeof(numbuf), "%d", nums[i]);
 		snprintf(idbuf, sizeof(idbuf), "%d", ids[i]);
 		if (db_exec(&d, &st_update, vals, &res))
@@ -248,10 +274,17 @@ static int worlds(struct rs_reactor *r, const struct rs_http_request *req, struc
 
 int rs_wl_queries_param(const struct rs_http_request *req)
 {
+	return rs_wl_count_param(req, "queries");
+}
+
+int rs_wl_count_param(const struct rs_http_request *req, const char *name)
+{
+	char v[32];
 	size_t len = 0;
-	const char *v = rs_http_query_param(req, "queries", &len);
 	long n = 0;
-	for (size_t i = 0; v && i < len; i++) {
+	if (rs_http_query_decoded(req, name, v, sizeof(v), &len))
+		len = 0;
+	for (size_t i = 0; i < len; i++) {
 		if (v[i] < '0' || v[i] > '9') {
 			n = 0;
 			break;
@@ -342,7 +375,7 @@ int rs_wl_fortunes(struct rs_reactor *r, const struct rs_http_request *req, stru
 	struct rs_pg_result *res;
 	struct db d;
 
-	if (db_begin(&d, r) || db_exec(&d, &st_fortune, NULL, &res))
+	if (db_begin(&d, r, req) || db_exec(&d, &st_fortune, NULL, &res))
 		return respond_unavailable(&d, req, out);
 	if (!res->ok)
 		return respond_sql_error(&d, res, req, out);
@@ -371,14 +404,14 @@ int rs_wl_fortunes(struct rs_reactor *r, const struct rs_http_request *req, stru
 
 /* ---- simple-protocol workloads ---- */
 
-/* Run sql; 200 with body_fmt's rendering of the first value, 500 with the SQLSTATE. */
+/* Run sql; 200 with prefix and the first value as the body, 500 with the SQLSTATE. */
 static int simple(struct rs_reactor *r, const struct rs_http_request *req, struct rs_buf *out, const char *sql,
 		  const char *prefix)
 {
 	struct rs_pg_result *res;
 	struct db d;
 
-	if (db_begin(&d, r) || db_query(&d, sql, &res))
+	if (db_begin(&d, r, req) || db_query(&d, sql, &res))
 		return respond_unavailable(&d, req, out);
 	if (!res->ok)
 		return respond_sql_error(&d, res, req, out);
@@ -398,10 +431,10 @@ int rs_wl_select42(struct rs_reactor *r, const struct rs_http_request *req, stru
 
 int rs_wl_sleep(struct rs_reactor *r, const struct rs_http_request *req, struct rs_buf *out)
 {
+	char v[32];
 	size_t len = 0;
-	const char *v = rs_http_query_param(req, "ms", &len);
 	long ms = 0;
-	bool ok = v && len > 0 && len <= 5;
+	bool ok = !rs_http_query_decoded(req, "ms", v, sizeof(v), &len) && len > 0 && len <= 5;
 	for (size_t i = 0; ok && i < len; i++) {
 		ok = v[i] >= '0' && v[i] <= '9';
 		ms = ms * 10 + (v[i] - '0');
@@ -411,7 +444,8 @@ int rs_wl_sleep(struct rs_reactor *r, const struct rs_http_request *req, struct 
 		return rs_http_respond(out, 400, "text/plain", msg, sizeof(msg) - 1, req->keep_alive);
 	}
 	char sql[64];
-	snprintf(sql, sizeof(sql), "SELECT pg_sleep(%ld.%03ld)::text", ms / 1000, ms % 1000);
+	/* pg_sleep() returns void (an empty text): answer the milliseconds slept instead. */
+	snprintf(sql, sizeof(sql), "SELECT %ld FROM pg_sleep(%ld.%03ld)", ms, ms / 1000, ms % 1000);
 	return simple(r, req, out, sql, "slept=");
 }
 

@@ -6,14 +6,8 @@
 #include "engine.h"
 #include "workloads.h"
 #include "wl_db.h"
-
-typedef int (*rs_handler_fn)(struct rs_reactor *r, const struct rs_http_request *req,
-			     struct rs_buf *out);
-
-struct route {
-	const char *path;
-	rs_handler_fn fn;
-};
+#include "wl_file.h"
+#include "wl_redis.h"
 
 static int wl_plaintext(struct rs_reactor *r, const struct rs_http_request *req, struct rs_buf *out)
 {
@@ -60,40 +54,70 @@ static int wl_json(struct rs_reactor *r, const struct rs_http_request *req, stru
 	return rs_http_respond(out, 200, "application/json", body, n, req->keep_alive);
 }
 
-static const struct route routes[] = {
-	{ "/plaintext", wl_plaintext },
-	{ "/json", wl_json },
-	{ "/db", rs_wl_db },
-	{ "/queries", rs_wl_queries },
-	{ "/fortunes", rs_wl_fortunes },
-	{ "/updates", rs_wl_updates },
-	{ "/select42", rs_wl_select42 },
-	{ "/sleep", rs_wl_sleep },
-	{ "/error", rs_wl_error },
+const struct rs_workload rs_workloads[] = {
+	{ "plaintext", "/plaintext", NULL, false, RS_ANSWER_HELLO, wl_plaintext },
+	{ "json", "/json", NULL, false, RS_ANSWER_JSON, wl_json },
+	{ "db", "/db", NULL, true, RS_ANSWER_WORLD, rs_wl_db },
+	{ "queries", "/queries", "queries", true, RS_ANSWER_WORLDS, rs_wl_queries },
+	{ "fortunes", "/fortunes", NULL, true, RS_ANSWER_FORTUNES, rs_wl_fortunes },
+	{ "updates", "/updates", "queries", true, RS_ANSWER_WORLDS, rs_wl_updates },
+	{ "select42", "/select42", NULL, true, RS_ANSWER_DB42, rs_wl_select42 },
+	{ "sleep", "/sleep", "ms", true, RS_ANSWER_SLEPT, rs_wl_sleep },
+	{ NULL, "/error", NULL, true, RS_ANSWER_NONE, rs_wl_error },
+	{ "file", "/file", NULL, false, RS_ANSWER_ANY, rs_wl_file },
+	{ "redis-get", "/redis-get", NULL, false, RS_ANSWER_ANY, rs_wl_redis_get },
+	{ "cached-queries", "/cached-queries", "count", true, RS_ANSWER_ANY, rs_wl_cached_queries },
 };
 
-static bool path_is(const struct rs_http_request *req, const char *path)
+const size_t rs_nworkloads = sizeof(rs_workloads) / sizeof(rs_workloads[0]);
+
+const struct rs_workload *rs_workload_named(const char *name)
 {
-	size_t n = strlen(path);
-	return req->path_len == n && memcmp(req->path, path, n) == 0;
+	for (size_t i = 0; i < rs_nworkloads; i++)
+		if (rs_workloads[i].name && !strcmp(rs_workloads[i].name, name))
+			return &rs_workloads[i];
+	return NULL;
 }
 
+const struct rs_workload *rs_workload_at(const char *path, size_t len)
+{
+	for (size_t i = 0; i < rs_nworkloads; i++) {
+		const char *p = rs_workloads[i].path;
+		size_t n = strlen(p);
+		if (len >= n && !memcmp(path, p, n) && (len == n || (!strcmp(p, "/file") && path[n] == '/')))
+			return &rs_workloads[i];
+	}
+	return NULL;
+}
+
+static bool method_is(const struct rs_http_request *req, const char *m)
+{
+	size_t n = strlen(m);
+	return req->method_len == n && memcmp(req->method, m, n) == 0;
+}
+
+static int route(struct rs_reactor *r, const struct rs_http_request *req, struct rs_buf *out, bool head)
+{
+	const struct rs_workload *w = rs_workload_at(req->path, req->path_len);
+
+	if (!w)
+		return rs_http_respond_error(out, 404, req->keep_alive);
+	if (!head && !method_is(req, "GET")) {
+		size_t from = out->len;
+		int err = rs_http_respond_error(out, 405, req->keep_alive);
+		return err ? err : rs_http_insert_header(out, from, "Allow: GET, HEAD");
+	}
+	return w->handle(r, req, out);
+}
+
+/* HEAD runs the GET handler and keeps only the head of what it wrote:
+ * the same status, headers and Content-Length (RFC 9110 §9.3.2). */
 int rs_workload_handle(struct rs_reactor *r, const struct rs_http_request *req, struct rs_buf *out)
 {
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (!path_is(req, routes[i].path))
-			continue;
-		bool get = req->method_len == 3 && memcmp(req->method, "GET", 3) == 0;
-		if (!get)
-			return rs_http_respond_error(out, 405, req->keep_alive);
-		return routes[i].fn(r, req, out);
-	}
-	return rs_http_respond_error(out, 404, req->keep_alive);
-}
-
-const char *const *rs_workload_paths(void)
-{
-	static const char *const paths[] = { "/plaintext", "/json", "/db", "/queries", "/fortunes",
-					     "/updates", "/select42", "/sleep", "/error", NULL };
-	return paths;
+	bool head = method_is(req, "HEAD");
+	size_t from = out->len;
+	int err = route(r, req, out, head);
+	if (!err && head)
+		rs_http_strip_body(out, from);
+	return err;
 }

@@ -366,6 +366,11 @@ static bool lpq_is_broken(const struct rs_pg_conn *c)
 	return c->err || PQstatus(c->pg) == CONNECTION_BAD;
 }
 
+static int lpq_socket(const struct rs_pg_conn *c)
+{
+	return c->fd;
+}
+
 const struct rs_pg_ops rs_pg_libpq = {
 	.name = "libpq",
 	.caps = RS_PG_CAP_PIPELINE,
@@ -377,4 +382,5 @@ const struct rs_pg_ops rs_pg_libpq = {
 	.cancel = lpq_cancel,
 	.close = lpq_close,
 	.is_broken = lpq_is_broken,
+	.socket = lpq_socket,
 };

@@ -236,6 +236,11 @@ static bool lpqb_is_broken(const struct rs_pg_conn *c)
 	return c->broken;
 }
 
+static int lpqb_socket(const struct rs_pg_conn *c)
+{
+	return PQsocket(c->pg);
+}
+
 const struct rs_pg_ops rs_pg_libpq_blocking = {
 	.name = "libpq-blocking",
 	.caps = 0,
@@ -247,4 +252,5 @@ const struct rs_pg_ops rs_pg_libpq_blocking = {
 	.cancel = lpqb_cancel,
 	.close = lpqb_close,
 	.is_broken = lpqb_is_broken,
+	.socket = lpqb_socket,
 };

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "lpq.h"
 
@@ -124,18 +125,11 @@ static int connect_errno(PGconn *pg, const char *driver)
 	return -ECONNREFUSED;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait as PQconnectPoll asks (writable first, as its documentation says). */
 static int connect_poll(PGconn *pg, rs_lpq_wait_fn wait, void *ctx, const char *driver, int timeout_s)
 {
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	int64_t deadline = timeout_s ? now_ms() + (int64_t)timeout_s * 1000 : 0;
+	int64_t deadline = timeout_s ? (int64_t)(rs_now_ns() / 1000000) + (int64_t)timeout_s * 1000 : 0;
 
 	if (PQstatus(pg) == CONNECTION_BAD)
 		return connect_errno(pg, driver);
@@ -144,7 +138,7 @@ static int connect_poll(PGconn *pg, rs_lpq_wait_fn wait, void *ctx, const char *
 			return connect_errno(pg, driver);
 		int left = -1;
 		if (deadline) {
-			int64_t ms = deadline - now_ms();
+			int64_t ms = deadline - (int64_t)(rs_now_ns() / 1000000);
 			left = ms > 0 ? (int)ms : 0;
 		}
 		int ev = wait(ctx, PQsocket(pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, left);

@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include "engine.h"
+#include "sockio.h"
 #include "fiber.h"
 #include "pg.h"
 
@@ -39,49 +40,16 @@ struct rs_pg_conn {
 	int err;                  /* socket-level error that broke it */
 };
 
-static bool completion_engine(const struct rs_reactor *r)
-{
-	return r->ops->caps & RS_CAP_COMPLETION;
-}
-
-/* Socket I/O through the engine: completion ops when it has them (the
- * ring), else readiness wait + non-blocking syscall (epoll-pgwire). */
+/* Socket I/O through the engine (drivers/sockio.c): the ring's ops, or
+ * readiness wait + non-blocking syscall (epoll-pgwire). */
 static ssize_t io_send(struct rs_pg_conn *c, const void *p, size_t n)
 {
-	struct rs_reactor *r = c->r;
-	if (completion_engine(r))
-		return r->ops->sock_send(r, c->fd, p, n);
-	size_t done = 0;
-	while (done < n) {
-		ssize_t k = send(c->fd, (const char *)p + done, n - done, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (k > 0) {
-			done += (size_t)k;
-			continue;
-		}
-		if (k < 0 && errno != EAGAIN)
-			return -errno;
-		int ev = r->ops->sock_wait(r, c->fd, POLLOUT, -1);
-		if (ev < 0)
-			return ev;
-	}
-	return (ssize_t)done;
+	return rs_sock_send_all(c->r, c->fd, p, n);
 }
 
 static ssize_t io_recv(struct rs_pg_conn *c, void *p, size_t n)
 {
-	struct rs_reactor *r = c->r;
-	if (completion_engine(r))
-		return r->ops->sock_recv(r, c->fd, p, n);
-	for (;;) {
-		ssize_t k = recv(c->fd, p, n, MSG_DONTWAIT);
-		if (k >= 0)
-			return k;
-		if (errno != EAGAIN)
-			return -errno;
-		int ev = r->ops->sock_wait(r, c->fd, POLLIN, -1);
-		if (ev < 0)
-			return ev;
-	}
+	return rs_sock_recv_some(c->r, c->fd, p, n);
 }
 
 /* A socket error: fail everything pending, and wake a reader stuck in recv. */
@@ -144,8 +112,35 @@ static void dispatch(struct rs_pg_conn *c, struct req *self)
 	}
 }
 
-/* Read until self is answered, then pass the reader role on. */
-static void read_until(struct rs_pg_conn *c, struct req *self)
+/*
+ * The first receive of a round trip that found nobody sending or reading:
+ * the queued bytes go out and the receive is armed in one submission
+ * (io_uring: a linked send and recv, --uring-no=link splits them). Bytes
+ * other fibers queue meanwhile are sent by the plain flush after it.
+ */
+static ssize_t send_then_recv(struct rs_pg_conn *c, char *p, size_t room)
+{
+	struct rs_buf *out = rs_pgw_out(c->w);
+	size_t n = out->len;
+
+	c->writing = true;
+	rs_buf_clear(&c->sending);
+	if (rs_buf_append(&c->sending, rs_buf_head(out), n)) {
+		c->writing = false;
+		return -ENOMEM;
+	}
+	rs_pgw_sent(c->w, n);
+	ssize_t k = rs_sock_send_recv(c->r, c->fd, rs_buf_head(&c->sending), n, p, room);
+	c->writing = false;
+	if (k >= 0 && out->len)
+		conn_flush(c);
+	return k;
+}
+
+/* Read until self is answered, then pass the reader role on. With
+ * send_first, the round trip's query is still queued: it goes out with the
+ * first receive. */
+static void read_until(struct rs_pg_conn *c, struct req *self, bool send_first)
 {
 	c->reading = true;
 	while (!self->done) {
@@ -153,7 +148,8 @@ static void read_until(struct rs_pg_conn *c, struct req *self)
 		size_t room;
 		int err = rs_pgw_recv_space(c->w, &p, &room);
 		if (!err) {
-			ssize_t n = io_recv(c, p, room);
+			ssize_t n = send_first ? send_then_recv(c, p, room) : io_recv(c, p, room);
+			send_first = false;
 			if (n < 0)
 				conn_fail(c, (int)n);
 			else
@@ -188,7 +184,7 @@ static int wait_done(struct rs_pg_conn *c, struct req *q, struct rs_pg_result **
 {
 	while (!q->done) {
 		if (!c->reading)
-			read_until(c, q);
+			read_until(c, q, false);
 		else
 			park(c, q);
 	}
@@ -207,7 +203,12 @@ static int roundtrip(struct rs_pg_conn *c, struct req *q, int queued, struct rs_
 		*out = NULL;
 		return queued;
 	}
-	conn_flush(c);
+	/* Nobody else moves bytes on this connection: this fiber will be the
+	 * reader, so its query and the first receive go out together. */
+	if (!c->reading && !c->writing && !c->err && rs_pgw_out(c->w)->len)
+		read_until(c, q, true);
+	else
+		conn_flush(c);
 	return wait_done(c, q, out);
 }
 
@@ -355,6 +356,11 @@ static bool pgwire_is_broken(const struct rs_pg_conn *c)
 	return c->err || rs_pgw_conn_broken(c->w);
 }
 
+static int pgwire_socket(const struct rs_pg_conn *c)
+{
+	return c->fd;
+}
+
 const struct rs_pg_ops rs_pg_pgwire = {
 	.name = "pgwire",
 	.caps = RS_PG_CAP_PIPELINE,
@@ -366,4 +372,5 @@ const struct rs_pg_ops rs_pg_pgwire = {
 	.cancel = pgwire_cancel,
 	.close = pgwire_close,
 	.is_broken = pgwire_is_broken,
+	.socket = pgwire_socket,
 };

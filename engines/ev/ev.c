@@ -1,439 +1,288 @@
-/* ev.c - the libev reactor engines: readiness on epoll (or libev's io_uring backend), inline fiber resume. */
+/* ev.c - the libev engines (epoll, libev's io_uring backend): libev supplies the shared readiness core's wait. */
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdio.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ev_internal.h"
-#include "fiber.h"
-#include "listener.h"
 
 extern const struct rs_engine_ops rs_engine_ev;
 extern const struct rs_engine_ops rs_engine_libev_uring;
 
-#define READ_CHUNK 4096u
-#define ACCEPT_PAUSE_S 0.1
-
 /*
- * An accepted connection. Its one watcher is armed for what the fiber waits
- * for and is left armed after the wait ends: a handler that waits for
- * Postgres leaves the client socket registered, so the next read costs no
- * epoll_ctl. Bytes arriving while nobody reads disarm it (conn_io_cb).
+ * One watcher per fd, armed for what its waiters want. A connection's or
+ * the listener's watcher is left armed when a read wait ends: a handler
+ * that waits for Postgres leaves the client socket registered, so the next
+ * read costs no epoll_ctl; readiness while nobody waits stops it (fd_cb).
+ * A client socket's watcher stops with its last waiter: libpq and hiredis
+ * close their sockets without telling us, and libev must not watch a
+ * closed fd.
  */
-struct rs_ev_conn {
-	struct rs_conn base;
+struct rs_ev_fd {
 	ev_io io;
-	struct rs_fiber *fiber;   /* NULL while the slot is free */
-	uint32_t slot;
-	int waiting;              /* EV_READ or EV_WRITE the fiber is suspended on, 0 if none */
-	int wait_res;             /* handed to the fiber on resume */
-	bool drained;             /* the last recv emptied the socket: wait before the next */
-	bool closing;             /* libev-uring: shut down, waiting for the armed poll to fire */
+	struct rs_ev_reactor *er;
+	int fd;
+	struct rs_rcore_wait *waiters; /* linked by mnext */
+	bool fresh;                /* a number new to libev: ev_io_set (register anew), not ev_io_modify */
+	bool lazy;                 /* a connection's or the listener's: left armed after a read */
+	bool conn;                 /* a connection's (libev-uring closes those from the loop) */
+	bool closing;              /* libev-uring: shut down, closed when the armed poll fires */
 };
 
-static inline struct rs_ev_conn *to_ec(struct rs_conn *c)
+static int ev_mask(int events)
 {
-	return (struct rs_ev_conn *)c;
+	return (events & POLLIN ? EV_READ : 0) | (events & POLLOUT ? EV_WRITE : 0);
 }
 
-static bool stopping(const struct rs_ev_reactor *er)
+static int fd_get(struct rs_ev_reactor *er, int fd, struct rs_ev_fd **out);
+
+/* Arm s for what its waiters want; with none, stop it (a lazy one only when told to). */
+static void fd_rearm(struct rs_ev_reactor *er, struct rs_ev_fd *s, bool stop_idle)
 {
-	return atomic_load_explicit(&er->base.stopping, memory_order_relaxed);
+	ev_io *io = &s->io;
+	int mask = 0;
+
+	for (struct rs_rcore_wait *w = s->waiters; w; w = w->mnext)
+		mask |= ev_mask(w->events);
+	if (ev_is_active(io)) {
+		if ((io->events & (EV_READ | EV_WRITE)) == mask || (!mask && !stop_idle))
+			return;
+		ev_io_stop(er->loop, io);
+	}
+	if (!mask)
+		return;
+	if (s->fresh) {
+		ev_io_set(io, s->fd, mask);
+		s->fresh = false;
+	} else {
+		ev_io_modify(io, mask);
+	}
+	ev_io_start(er->loop, io);
 }
 
-/* ---- connection side ---- */
-
-static void conn_resume(struct rs_ev_conn *ec, int res)
+static void ev_arm(struct rs_rcore *c, struct rs_rcore_wait *w)
 {
-	ec->waiting = 0;
-	ec->wait_res = res;
-	rs_fiber_resume(ec->fiber);
+	struct rs_ev_reactor *er = (struct rs_ev_reactor *)c;
+	struct rs_ev_fd *s;
+
+	if (w->fd < 0)
+		return;
+	if (fd_get(er, w->fd, &s)) {
+		rs_rcore_wake(c, w, -ENOMEM);
+		return;
+	}
+	w->mnext = s->waiters;
+	s->waiters = w;
+	s->lazy = s->lazy || w->conn || w->accept;
+	s->conn = s->conn || w->conn;
+	fd_rearm(er, s, false);
 }
 
-static void conn_finish(struct rs_ev_reactor *er, struct rs_ev_conn *ec);
-
-static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+static void ev_disarm(struct rs_rcore *c, struct rs_rcore_wait *w)
 {
-	struct rs_ev_conn *ec = w->data;
+	struct rs_ev_reactor *er = (struct rs_ev_reactor *)c;
 
-	if (ec->closing) {
+	if (w->fd < 0 || w->fd >= er->nfds || !er->fds[w->fd])
+		return;
+	struct rs_ev_fd *s = er->fds[w->fd];
+	for (struct rs_rcore_wait **pp = &s->waiters; *pp; pp = &(*pp)->mnext)
+		if (*pp == w) {
+			*pp = w->mnext;
+			/* A writable socket stays writable: EV_WRITE is never left armed. */
+			fd_rearm(er, s, !s->lazy || (w->events & POLLOUT));
+			return;
+		}
+}
+
+static void fd_closed(struct rs_ev_fd *s)
+{
+	s->fresh = true;
+	s->lazy = s->conn = s->closing = false;
+}
+
+/* Readiness: every waiter that wanted it is ready (the core resumes them from its loop). */
+static void fd_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct rs_ev_fd *s = io->data;
+	struct rs_ev_reactor *er = s->er;
+	bool wanted = false;
+
+	if (s->closing) {
 		/* The poll fired: libev holds no armed request for this fd any more. */
-		ev_io_stop(loop, w);
-		conn_finish(rs_ev_of(ec->base.reactor), ec);
+		ev_io_stop(loop, io);
+		close(s->fd);
+		fd_closed(s);
+		er->core.held--;
 		return;
 	}
-	if (!ec->waiting || !(revents & (ec->waiting | EV_ERROR))) {
-		/* Nobody reads right now (the handler is busy): a level-triggered
-		 * watcher would fire every iteration until it does. */
-		ev_io_stop(loop, w);
-		return;
-	}
-	conn_resume(ec, revents & EV_ERROR ? -EBADF : 0);
-}
-
-/* Suspend the connection's fiber until its socket is ready for `events`. */
-static int conn_wait(struct rs_ev_reactor *er, struct rs_ev_conn *ec, int events)
-{
-	ev_io *w = &ec->io;
-
-	if (!ev_is_active(w) || (w->events & (EV_READ | EV_WRITE)) != events) {
-		ev_io_stop(er->loop, w);
-		ev_io_modify(w, events);
-		ev_io_start(er->loop, w);
-	}
-	ec->waiting = events;
-	rs_fiber_yield();
-	return ec->wait_res;
-}
-
-ssize_t rs_ev_conn_read(struct rs_conn *c)
-{
-	struct rs_ev_conn *ec = to_ec(c);
-	struct rs_ev_reactor *er = rs_ev_of(c->reactor);
-
-	if (rs_buf_reserve(&c->in, READ_CHUNK))
-		return -ENOMEM;
-	for (;;) {
-		/* After a short read the socket is most likely empty: ask the
-		 * loop first instead of paying for a recv that says EAGAIN. */
-		if (!ec->drained) {
-			size_t room = rs_buf_room(&c->in);
-			ssize_t n = recv(c->fd, rs_buf_tail(&c->in), room, 0);
-			if (n >= 0) {
-				c->in.len += (size_t)n;
-				ec->drained = (size_t)n < room;
-				return n;
-			}
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
+	/* EV_ERROR: libev could not watch the fd at all (closed under us). */
+	int pr = (revents & EV_READ ? POLLIN : 0) | (revents & EV_WRITE ? POLLOUT : 0) |
+		 (revents & EV_ERROR ? POLLNVAL : 0);
+	for (struct rs_rcore_wait *w = s->waiters, *next; w; w = next) {
+		next = w->mnext;
+		if (pr & (w->events | POLLNVAL)) {
+			wanted = true;
+			rs_rcore_ready(&er->core, w, pr);
 		}
-		if (stopping(er))
-			return -ESHUTDOWN;
-		int err = conn_wait(er, ec, EV_READ);
-		if (err)
-			return err;
-		ec->drained = false;
 	}
+	/* Nobody waits for this (a busy handler's socket): a level-triggered watcher would fire
+	 * every iteration until somebody does. */
+	if (!wanted)
+		fd_rearm(er, s, true);
 }
 
-int rs_ev_conn_flush(struct rs_conn *c)
+/*
+ * Close a socket the core owns. libev must forget the fd before its number
+ * can come back. libev 4.33's io_uring backend removes an armed poll with a
+ * POLL_REMOVE it does not fully initialise, and aborts on its completion
+ * (ev_iouring.c): seen as an abort when clients reset connections
+ * mid-request. So under that backend a connection's armed watcher is never
+ * stopped: shut the socket down (it becomes readable and writable, so
+ * whatever the watcher is armed for fires), and close it from fd_cb.
+ */
+static void ev_fd_close(struct rs_rcore *c, int fd)
 {
-	struct rs_ev_conn *ec = to_ec(c);
-	struct rs_ev_reactor *er = rs_ev_of(c->reactor);
+	struct rs_ev_reactor *er = (struct rs_ev_reactor *)c;
+	struct rs_ev_fd *s = fd < er->nfds ? er->fds[fd] : NULL;
 
-	while (c->out.len) {
-		ssize_t n = send(c->fd, rs_buf_head(&c->out), c->out.len, MSG_NOSIGNAL);
-		if (n >= 0) {
-			rs_buf_consume(&c->out, (size_t)n);
-			continue;
+	if (s && ev_is_active(&s->io)) {
+		if (er->backend == EVBACKEND_IOURING && s->conn) {
+			shutdown(fd, SHUT_RDWR);
+			s->closing = true;
+			c->held++;
+			return;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		int err = conn_wait(er, ec, EV_WRITE);
-		if (err)
-			return err;
+		ev_io_stop(er->loop, &s->io);
 	}
-	/* A writable socket stays writable: do not leave EV_WRITE armed. */
-	if (ev_is_active(&ec->io) && (ec->io.events & EV_WRITE))
-		ev_io_stop(er->loop, &ec->io);
-	rs_buf_clear(&c->out);
-	return 0;
-}
-
-/* ---- accept and connection lifetime ---- */
-
-static void conn_finish(struct rs_ev_reactor *er, struct rs_ev_conn *ec)
-{
-	close(ec->base.fd);
-	ec->closing = false;
-	er->free_slots[er->nfree++] = ec->slot;
-	er->base.nconns--;
-}
-
-static void conn_release(struct rs_ev_reactor *er, struct rs_ev_conn *ec)
-{
-	ec->fiber = NULL;
-	ec->waiting = 0;
-	/*
-	 * libev 4.33's io_uring backend removes an armed poll with a
-	 * POLL_REMOVE it does not fully initialise, and aborts on its
-	 * completion (ev_iouring.c): seen as an abort when clients reset
-	 * connections mid-request. So under that backend an armed watcher is
-	 * never stopped: shut the socket down, let the poll fire (HUP), and
-	 * stop the watcher and close the fd from its callback.
-	 */
-	if (er->backend == EVBACKEND_IOURING && ev_is_active(&ec->io)) {
-		/* a shut-down socket is readable and writable: whatever the
-		 * watcher is armed for fires (and the watcher is left as it is:
-		 * changing its events would be a remove too) */
-		shutdown(ec->base.fd, SHUT_RDWR);
-		ec->closing = true;
-		return;
-	}
-	/* libev must forget the fd before its number can come back. */
-	ev_io_stop(er->loop, &ec->io);
-	conn_finish(er, ec);
-}
-
-static void conn_fiber_main(void *arg)
-{
-	struct rs_ev_conn *ec = arg;
-
-	rs_conn_serve(&ec->base);
-	conn_release(rs_ev_of(ec->base.reactor), ec);
-}
-
-static void conn_refuse(int fd)
-{
-	static const char resp[] = "HTTP/1.1 503 Service Unavailable\r\nServer: ringside\r\n"
-				   "Content-Length: 0\r\nConnection: close\r\n\r\n";
-	/* Best effort: the connection table is full. */
-	ssize_t n = send(fd, resp, sizeof(resp) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-	(void)n;
+	if (s)
+		fd_closed(s);
 	close(fd);
 }
 
-static struct rs_ev_conn *conn_slot(struct rs_ev_reactor *er, uint32_t slot)
+/* A new number: a socket closed behind our back (libpq's) left its state; its waiters, if any, get -EBADF. */
+static void ev_fd_new(struct rs_rcore *c, int fd)
 {
-	struct rs_ev_conn *ec = er->conns[slot];
+	struct rs_ev_reactor *er = (struct rs_ev_reactor *)c;
+	struct rs_ev_fd *s = fd < er->nfds ? er->fds[fd] : NULL;
 
-	if (!ec) {
-		ec = calloc(1, sizeof(*ec));
-		if (!ec)
-			return NULL;
-		er->conns[slot] = ec;
-	}
-	*ec = (struct rs_ev_conn){ .slot = slot };
-	return ec;
-}
-
-static void conn_start(struct rs_ev_reactor *er, int fd)
-{
-	rs_ev_fd_fresh(er, fd);
-	if (!er->nfree || stopping(er)) {
-		conn_refuse(fd);
+	if (!s)
 		return;
-	}
-	struct rs_ev_conn *ec = conn_slot(er, er->free_slots[er->nfree - 1]);
-	if (!ec) {
-		conn_refuse(fd);
-		return;
-	}
-	ec->base.reactor = &er->base;
-	ec->base.fd = fd;
-	ev_io_init(&ec->io, conn_io_cb, fd, EV_READ);
-	ec->io.data = ec;
-	if (rs_fiber_create(er->base.fibers, conn_fiber_main, ec, &ec->fiber)) {
-		ec->fiber = NULL;
-		conn_refuse(fd);
-		return;
-	}
-	er->nfree--;
-	er->base.nconns++;
-	if (ec->slot >= er->hiwater)
-		er->hiwater = ec->slot + 1;
-	if (er->sweep.repeat > 0. && !ev_is_active(&er->sweep))
-		ev_timer_again(er->loop, &er->sweep);
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	rs_fiber_resume(ec->fiber);
+	while (s->waiters)
+		rs_rcore_wake(c, s->waiters, -EBADF); /* unlinks it (ev_disarm) */
+	if (ev_is_active(&s->io))
+		ev_io_stop(er->loop, &s->io);
+	fd_closed(s);
 }
 
-/* Deadlines: one coarse repeating timer per reactor, not one per read. */
-static void sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
+static int fd_get(struct rs_ev_reactor *er, int fd, struct rs_ev_fd **out)
 {
-	struct rs_ev_reactor *er = t->data;
-	int64_t now = rs_clock_ms();
-
-	for (uint32_t i = 0; i < er->hiwater; i++) {
-		struct rs_ev_conn *ec = er->conns[i];
-		if (ec && ec->fiber && ec->waiting == EV_READ && rs_conn_expired(&ec->base, now))
-			conn_resume(ec, -ETIMEDOUT);
+	if (fd >= er->nfds) {
+		int n = er->nfds ? er->nfds : 64;
+		while (n <= fd)
+			n *= 2;
+		struct rs_ev_fd **p = realloc(er->fds, (size_t)n * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		for (int i = er->nfds; i < n; i++)
+			p[i] = NULL;
+		er->fds = p;
+		er->nfds = n;
 	}
-	/* No connections, no wake-ups: conn_start restarts it. */
-	if (!er->base.nconns)
-		ev_timer_stop(loop, t);
-}
-
-/* Out of descriptors or memory: the listener stays readable, so stop
- * watching it for a moment instead of spinning on accept. */
-static void accept_pause(struct rs_ev_reactor *er, int err)
-{
-	fprintf(stderr, "ringside: reactor %d: accept: %s (pausing accepts)\n", er->base.cfg.index, strerror(err));
-	ev_io_stop(er->loop, &er->accept_w);
-	ev_timer_set(&er->accept_pause, ACCEPT_PAUSE_S, 0.);
-	ev_timer_start(er->loop, &er->accept_pause);
-}
-
-static void accept_resume_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct rs_ev_reactor *er = t->data;
-
-	if (er->listen_fd >= 0)
-		ev_io_start(loop, &er->accept_w);
-}
-
-static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct rs_ev_reactor *er = w->data;
-
-	while (er->listen_fd >= 0) {
-		int fd = accept4(er->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd >= 0) {
-			conn_start(er, fd);
-			continue;
-		}
-		if (errno == EINTR || errno == ECONNABORTED)
-			continue;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-			accept_pause(er, errno);
-		else if (errno != EAGAIN)
-			fprintf(stderr, "ringside: reactor %d: accept: %s\n", er->base.cfg.index, strerror(errno));
-		return;
+	struct rs_ev_fd *s = er->fds[fd];
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		ev_init(&s->io, fd_cb);
+		s->io.data = s;
+		s->er = er;
+		s->fd = fd;
+		s->fresh = true;
+		er->fds[fd] = s;
 	}
-}
-
-/* ---- stop and the loop ---- */
-
-/* On the reactor thread, from the async watcher reactor_stop poked. */
-static void stop_cb(struct ev_loop *loop, ev_async *w, int revents)
-{
-	struct rs_ev_reactor *er = w->data;
-
-	if (er->stop_seen)
-		return;
-	er->stop_seen = true;
-	ev_io_stop(loop, &er->accept_w);
-	ev_timer_stop(loop, &er->accept_pause);
-	if (er->listen_fd >= 0) {
-		close(er->listen_fd);
-		er->listen_fd = -1;
-	}
-	/* Idle connections leave now; busy ones finish their requests first. */
-	for (uint32_t i = 0; i < er->nslots; i++) {
-		struct rs_ev_conn *ec = er->conns[i];
-		if (ec && ec->fiber && ec->waiting == EV_READ)
-			conn_resume(ec, -ESHUTDOWN);
-	}
-}
-
-static bool loop_done(const struct rs_ev_reactor *er)
-{
-	return er->stop_seen && er->base.nconns == 0 && er->pending == 0;
-}
-
-int rs_ev_reactor_run(struct rs_reactor *r)
-{
-	struct rs_ev_reactor *er = rs_ev_of(r);
-
-	/* Cancellations fed while the pool warmed up, before the loop ran. */
-	ev_invoke_pending(er->loop);
-	while (!loop_done(er))
-		ev_run(er->loop, EVRUN_ONCE);
+	*out = s;
 	return 0;
 }
 
-void rs_ev_reactor_stop(struct rs_reactor *r)
+static void noop_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct rs_ev_reactor *er = rs_ev_of(r);
-
-	atomic_store(&r->stopping, true);
-	/* An eventfd write underneath; safe from other threads and signal handlers. */
-	ev_async_send(er->loop, &er->stop_w);
+	(void)loop, (void)t, (void)revents; /* waking ev_run is the point */
 }
+
+/* reactor_stop wrote the eventfd: read it here, or a level-triggered watcher spins. */
+static void wake_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	uint64_t v;
+	ssize_t n = read(w->fd, &v, sizeof(v));
+	(void)n;
+}
+
+static int ev_wait_once(struct rs_rcore *c, int timeout_ms)
+{
+	struct rs_ev_reactor *er = (struct rs_ev_reactor *)c;
+
+	if (timeout_ms == 0) {
+		ev_run(er->loop, EVRUN_NOWAIT);
+		return 0;
+	}
+	if (timeout_ms > 0) {
+		er->tick.repeat = timeout_ms / 1000.0;
+		ev_timer_again(er->loop, &er->tick);
+	} else {
+		ev_timer_stop(er->loop, &er->tick);
+	}
+	ev_run(er->loop, EVRUN_ONCE);
+	return 0;
+}
+
+static const struct rs_rcore_mech ev_mech = {
+	.wait_once = ev_wait_once,
+	.arm = ev_arm,
+	.disarm = ev_disarm,
+	.fd_close = ev_fd_close,
+	.fd_new = ev_fd_new,
+};
 
 /* ---- setup ---- */
 
-static int conns_init(struct rs_ev_reactor *er, unsigned max_conns)
-{
-	er->nslots = max_conns;
-	er->conns = calloc(er->nslots, sizeof(*er->conns));
-	er->free_slots = calloc(er->nslots, sizeof(*er->free_slots));
-	if (!er->conns || !er->free_slots)
-		return -ENOMEM;
-	/* Hand out low slots first: they stay warm in cache. */
-	for (uint32_t i = 0; i < er->nslots; i++)
-		er->free_slots[i] = er->nslots - 1 - i;
-	er->nfree = er->nslots;
-	return 0;
-}
-
-static int listener_init(struct rs_ev_reactor *er)
-{
-	int err = rs_listener_open(er->base.cfg.port, &er->listen_fd);
-	if (err)
-		return err;
-	/* accept4 runs until EAGAIN: the listener must not block. */
-	int fl = fcntl(er->listen_fd, F_GETFL);
-	if (fl < 0 || fcntl(er->listen_fd, F_SETFL, fl | O_NONBLOCK))
-		return -errno;
-	ev_io_init(&er->accept_w, accept_cb, er->listen_fd, EV_READ);
-	er->accept_w.data = er;
-	ev_io_start(er->loop, &er->accept_w);
-	return 0;
-}
-
 void rs_ev_reactor_fini(struct rs_ev_reactor *er)
 {
+	rs_rcore_fini(&er->core);
 	if (er->loop)
 		ev_loop_destroy(er->loop);
 	er->loop = NULL;
-	if (er->listen_fd >= 0)
-		close(er->listen_fd);
-	er->listen_fd = -1;
-	for (uint32_t i = 0; er->conns && i < er->nslots; i++)
-		free(er->conns[i]);
-	free(er->conns);
-	free(er->free_slots);
-	er->conns = NULL;
-	er->free_slots = NULL;
-	rs_ev_fds_free(er);
-	if (er->base.fibers)
-		rs_fiber_pool_destroy(er->base.fibers);
-	er->base.fibers = NULL;
+	for (int i = 0; i < er->nfds; i++)
+		free(er->fds[i]);
+	free(er->fds);
+	er->fds = NULL;
+	er->nfds = 0;
 }
 
 int rs_ev_reactor_init(struct rs_ev_reactor *er, const struct rs_reactor_cfg *cfg,
 		       const struct rs_engine_ops *ops, unsigned backend)
 {
-	int err;
-
-	er->base.ops = ops;
-	er->base.cfg = *cfg;
 	er->backend = backend;
-	er->listen_fd = -1;
 	/* NOENV: LIBEV_FLAGS in the environment must not swap the backend
 	 * under a benchmark that is named after it. */
 	er->loop = ev_loop_new(backend | EVFLAG_NOENV);
 	if (!er->loop || ev_backend(er->loop) != backend) {
-		err = -EOPNOTSUPP;
-		goto out_fini;
+		if (er->loop)
+			ev_loop_destroy(er->loop);
+		er->loop = NULL;
+		return -EOPNOTSUPP;
 	}
-	if ((err = conns_init(er, cfg->max_conns)))
-		goto out_fini;
-	if ((err = rs_fiber_pool_create(cfg->fiber_stack, &er->base.fibers)))
-		goto out_fini;
-	ev_async_init(&er->stop_w, stop_cb);
-	er->stop_w.data = er;
-	ev_async_start(er->loop, &er->stop_w);
-	ev_timer_init(&er->accept_pause, accept_resume_cb, ACCEPT_PAUSE_S, 0.);
-	er->accept_pause.data = er;
-	ev_timer_init(&er->sweep, sweep_cb, 0., rs_conn_sweep_ms(cfg) / 1000.);
-	er->sweep.data = er;
-	if ((err = listener_init(er)))
-		goto out_fini;
+	ev_timer_init(&er->tick, noop_cb, 0., 0.);
+	/* The loop first: the pool connects (and arms watchers) between create and run. */
+	int err = rs_rcore_init(&er->core, cfg, ops, &ev_mech);
+	if (err) {
+		rs_ev_reactor_fini(er);
+		return err;
+	}
+	ev_io_init(&er->wake_w, wake_cb, er->core.wake_fd, EV_READ);
+	ev_io_start(er->loop, &er->wake_w);
 	return 0;
-out_fini:
-	rs_ev_reactor_fini(er);
-	return err;
 }
 
 static int ev_create(const struct rs_reactor_cfg *cfg, const struct rs_engine_ops *ops, unsigned backend,
@@ -447,7 +296,7 @@ static int ev_create(const struct rs_reactor_cfg *cfg, const struct rs_engine_op
 		free(er);
 		return err;
 	}
-	*out = &er->base;
+	*out = &er->core.base;
 	return 0;
 }
 
@@ -500,36 +349,11 @@ static int iouring_probe(const char **why)
 	return rs_ev_probe_backend(EVBACKEND_IOURING, why);
 }
 
-const struct rs_engine_ops rs_engine_ev = {
-	.name = "epoll",
-	.summary = "libev on epoll: readiness, non-blocking syscalls, inline fiber resume",
-	.caps = RS_CAP_READINESS,
-	.probe = epoll_probe,
-	.reactor_create = epoll_reactor_create,
-	.reactor_run = rs_ev_reactor_run,
-	.reactor_stop = rs_ev_reactor_stop,
-	.reactor_destroy = ev_reactor_destroy,
-	.conn_read = rs_ev_conn_read,
-	.conn_flush = rs_ev_conn_flush,
-	.sock_connect = rs_ev_sock_connect,
-	.sock_wait = rs_ev_sock_wait,
-	.sock_close = rs_ev_sock_close,
-	.sleep_ms = rs_ev_sleep_ms,
-};
+#define RS_EV_OPS(NAME, PROBE, CREATE)                                                       \
+	{                                                                                    \
+		.name = NAME, .caps = RS_CAP_READINESS, .probe = PROBE, .reactor_create = CREATE, \
+		.reactor_destroy = ev_reactor_destroy, RS_RCORE_OPS,                             \
+	}
 
-const struct rs_engine_ops rs_engine_libev_uring = {
-	.name = "libev-uring",
-	.summary = "libev's io_uring backend: readiness as poll ops on a ring, non-blocking syscalls",
-	.caps = RS_CAP_READINESS,
-	.probe = iouring_probe,
-	.reactor_create = iouring_reactor_create,
-	.reactor_run = rs_ev_reactor_run,
-	.reactor_stop = rs_ev_reactor_stop,
-	.reactor_destroy = ev_reactor_destroy,
-	.conn_read = rs_ev_conn_read,
-	.conn_flush = rs_ev_conn_flush,
-	.sock_connect = rs_ev_sock_connect,
-	.sock_wait = rs_ev_sock_wait,
-	.sock_close = rs_ev_sock_close,
-	.sleep_ms = rs_ev_sleep_ms,
-};
+const struct rs_engine_ops rs_engine_ev = RS_EV_OPS("epoll", epoll_probe, epoll_reactor_create);
+const struct rs_engine_ops rs_engine_libev_uring = RS_EV_OPS("libev-uring", iouring_probe, iouring_reactor_create);

@@ -1,4 +1,4 @@
-/* threadpool.c - the libev (epoll) reactor plus offload(): blocking work on a process-wide worker pool. */
+/* threadpool.c - the libev (epoll) engine on the shared core plus offload(): blocking work on a process-wide worker pool. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,17 +16,17 @@ extern const struct rs_engine_ops rs_engine_threadpool;
 /*
  * The thread hop the io_uring design avoids, made explicit: a fiber's job
  * goes to a worker through a mutex+condvar queue, and comes back through its
- * home reactor's completion list and eventfd, whose watcher resumes the
- * fiber inline on the reactor thread.
+ * home reactor's completion list and eventfd, whose watcher hands the
+ * fiber's wait to the core, which resumes it inline on the reactor thread.
  */
 
 struct tp_reactor;
 
-/* One offloaded call; lives on the waiting fiber's stack. */
+/* One offloaded call; lives on the waiting fiber's stack, which waits on the core like any wait. */
 struct tp_job {
 	void (*fn)(void *arg);
 	void *arg;
-	struct rs_fiber *fiber;
+	struct rs_rcore_wait wait;
 	struct tp_reactor *home;
 	struct tp_job *next;
 };
@@ -193,9 +193,8 @@ static void done_cb(struct ev_loop *loop, ev_io *w, int revents)
 	tr->done_head = tr->done_tail = NULL;
 	pthread_mutex_unlock(&tr->done_lock);
 	while (job) {
-		struct tp_job *next = job->next; /* job dies with its fiber's frame */
-		tr->ev.pending--;
-		rs_fiber_resume(job->fiber);
+		struct tp_job *next = job->next;
+		rs_rcore_wake(&tr->ev.core, &job->wait, 0); /* the core's loop resumes the fiber */
 		job = next;
 	}
 }
@@ -203,9 +202,9 @@ static void done_cb(struct ev_loop *loop, ev_io *w, int revents)
 static int tp_offload(struct rs_reactor *r, void (*fn)(void *arg), void *arg)
 {
 	struct tp_reactor *tr = to_tr(r);
-	struct tp_job job = { .fn = fn, .arg = arg, .fiber = rs_fiber_current(), .home = tr };
+	struct tp_job job = { .fn = fn, .arg = arg, .wait = { .fd = -1 }, .home = tr };
 
-	if (!job.fiber)
+	if (!rs_fiber_current())
 		return -EINVAL;
 	pthread_mutex_lock(&pool.lock);
 	if (pool.tail)
@@ -215,9 +214,7 @@ static int tp_offload(struct rs_reactor *r, void (*fn)(void *arg), void *arg)
 	pool.tail = &job;
 	pthread_cond_signal(&pool.cond);
 	pthread_mutex_unlock(&pool.lock);
-	tr->ev.pending++;
-	rs_fiber_yield();
-	return 0;
+	return rs_rcore_suspend(&tr->ev.core, &job.wait);
 }
 
 static void tp_reactor_destroy(struct rs_reactor *r)
@@ -258,10 +255,10 @@ static int tp_reactor_create(const struct rs_reactor_cfg *cfg, struct rs_reactor
 	if ((err = pool_acquire(cfg->workers)))
 		goto out_destroy;
 	tr->pool_held = true;
-	*out = &tr->ev.base;
+	*out = &tr->ev.core.base;
 	return 0;
 out_destroy:
-	tp_reactor_destroy(&tr->ev.base);
+	tp_reactor_destroy(&tr->ev.core.base);
 	return err;
 }
 
@@ -272,18 +269,10 @@ static int tp_probe(const char **why)
 
 const struct rs_engine_ops rs_engine_threadpool = {
 	.name = "threadpool",
-	.summary = "libev on epoll, blocking work offloaded to rs-worker threads and resumed on the reactor",
 	.caps = RS_CAP_READINESS | RS_CAP_OFFLOAD,
 	.probe = tp_probe,
 	.reactor_create = tp_reactor_create,
-	.reactor_run = rs_ev_reactor_run,
-	.reactor_stop = rs_ev_reactor_stop,
 	.reactor_destroy = tp_reactor_destroy,
-	.conn_read = rs_ev_conn_read,
-	.conn_flush = rs_ev_conn_flush,
-	.sock_connect = rs_ev_sock_connect,
-	.sock_wait = rs_ev_sock_wait,
-	.sock_close = rs_ev_sock_close,
-	.sleep_ms = rs_ev_sleep_ms,
+	RS_RCORE_OPS,
 	.offload = tp_offload,
 };

@@ -1,5 +1,6 @@
 /* uring.c - the io_uring engine: completion-based reactor, one ring per thread, inline fiber resume. */
 #include <errno.h>
+#include <fcntl.h>
 #include <liburing.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -9,123 +10,13 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "fiber.h"
 #include "listener.h"
+#include "uring.h"
 
-extern const struct rs_engine_ops rs_engine_uring;
 
-/*
- * user_data layout. Connection operations carry kind | generation | slot so a
- * completion that arrives after its connection closed (the slot reused, the
- * generation bumped) is recognised and dropped. Client-socket operations
- * (drivers, sleeps) carry a pointer to a struct uring_op on the waiting
- * fiber's stack: user-space pointers have a zero top byte, which is kind 0.
- * Such a fiber always waits for its completion, so the pointer stays valid.
- */
-enum ud_kind {
-	UD_OP = 0,
-	UD_IGNORE = 1,
-	UD_ACCEPT = 2,
-	UD_RECV = 3,
-	UD_SEND = 4,
-	UD_STOP = 5,
-	UD_SWEEP = 6,
-};
-
-#define UD_KIND(ud) ((unsigned)((ud) >> 56))
-#define UD_GEN(ud) ((uint32_t)(((ud) >> 32) & 0xffffff))
-#define UD_SLOT(ud) ((uint32_t)(ud))
-
-static inline uint64_t ud_make(enum ud_kind k, uint32_t gen, uint32_t slot)
-{
-	return ((uint64_t)k << 56) | ((uint64_t)(gen & 0xffffff) << 32) | slot;
-}
-
-/* Optimisations that --uring-no=... switches off, for the ablation figure. */
-enum {
-	NO_MULTISHOT = 1u << 0,
-	NO_BUFRING = 1u << 1,
-	NO_DEFER = 1u << 2,
-};
-
-#define BGID 7
-#define BUF_SIZE 2048u
-
-enum wait_kind { WAIT_NONE, WAIT_READ, WAIT_SEND };
-
-struct uring_conn {
-	struct rs_conn base;
-	uint32_t slot;
-	uint32_t gen;
-	struct rs_fiber *fiber;
-	enum wait_kind waiting;
-	bool recv_armed;       /* a recv (multishot or single) is in the kernel */
-	bool rearm_queued;     /* on the reactor's re-arm list */
-	bool eof;              /* peer closed, or recv failed: see err */
-	bool timing_out;       /* its recv is being cancelled for a passed deadline */
-	int err;
-	ssize_t wait_res;      /* result handed to the fiber on resume */
-	struct rs_buf stash;   /* bytes that arrived while the fiber was busy */
-	struct uring_conn *next_rearm;
-};
-
-struct uring_op {
-	struct rs_fiber *fiber;
-	int res;
-	uint32_t cqe_flags;
-};
-
-struct uring_reactor {
-	struct rs_reactor base;
-	struct io_uring ring;
-	unsigned no;           /* NO_* bits */
-	int listen_fd;
-	bool accept_armed;
-	int stop_fd;
-	uint64_t stop_val;
-	bool stop_seen;
-	int sweep_ms;              /* deadline sweep period, 0 = no timeouts */
-	bool sweep_armed;
-	struct __kernel_timespec sweep_ts;
-
-	struct io_uring_buf_ring *br;
-	size_t br_size;
-	char *bufs;
-	unsigned nbufs;
-
-	struct uring_conn **conns; /* by slot, allocated lazily and reused */
-	uint32_t *free_slots;
-	uint32_t nfree;
-	uint32_t nslots;
-	uint32_t hiwater;          /* slots ever used are below this: the sweep stops here */
-	struct uring_conn *rearm;  /* connections whose recv must be re-armed */
-	unsigned ops_pending;      /* client-socket ops in the kernel */
-	bool has_op_socket;
-};
-
-static inline struct uring_reactor *to_ur(struct rs_reactor *r)
-{
-	return (struct uring_reactor *)r;
-}
-
-static inline struct uring_conn *to_uc(struct rs_conn *c)
-{
-	return (struct uring_conn *)c;
-}
-
-/* An SQE, submitting first when the SQ ring is full. */
-static struct io_uring_sqe *ur_sqe(struct uring_reactor *ur)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&ur->ring);
-	while (!sqe) {
-		io_uring_submit(&ur->ring);
-		sqe = io_uring_get_sqe(&ur->ring);
-	}
-	return sqe;
-}
 
 /* ---- provided buffer ring ---- */
 
@@ -173,19 +64,36 @@ static void bufring_recycle(struct uring_reactor *ur, unsigned bid)
 
 /* ---- connection receive path ---- */
 
+/* A prepared SQE on a connection's socket (the prep helpers clear the
+ * flags): a direct descriptor is a table index. */
+static void conn_fixed(struct uring_reactor *ur, struct io_uring_sqe *sqe)
+{
+	if (ur->fixed_files)
+		sqe->flags |= IOSQE_FIXED_FILE;
+}
+
+static void conn_send(struct uring_reactor *ur, struct uring_conn *uc, const struct rs_buf *b)
+{
+	struct io_uring_sqe *sqe = ur_sqe(ur);
+	io_uring_prep_send(sqe, uc->base.fd, rs_buf_head(b), b->len, MSG_NOSIGNAL);
+	conn_fixed(ur, sqe);
+	io_uring_sqe_set_data64(sqe, ud_make(UD_SEND, uc->gen, uc->slot));
+}
+
 static void conn_arm_recv(struct uring_reactor *ur, struct uring_conn *uc)
 {
+	/* Plain recv straight into the connection's buffer: only armed while
+	 * the fiber waits in conn_read, so the buffer cannot move. Room first:
+	 * an SQE taken is submitted, prepared or not. */
+	struct rs_buf *in = &uc->base.in;
+	if ((ur->no & NO_BUFRING) && rs_buf_reserve(in, 4096)) {
+		uc->eof = true;
+		uc->err = -ENOMEM;
+		return;
+	}
 	struct io_uring_sqe *sqe = ur_sqe(ur);
 
 	if (ur->no & NO_BUFRING) {
-		/* Plain recv straight into the connection's buffer: only armed
-		 * while the fiber waits in conn_read, so the buffer cannot move. */
-		struct rs_buf *in = &uc->base.in;
-		if (rs_buf_reserve(in, 4096)) {
-			uc->eof = true;
-			uc->err = -ENOMEM;
-			return;
-		}
 		io_uring_prep_recv(sqe, uc->base.fd, rs_buf_tail(in), rs_buf_room(in), 0);
 	} else if (ur->no & NO_MULTISHOT) {
 		io_uring_prep_recv(sqe, uc->base.fd, NULL, BUF_SIZE, 0);
@@ -196,6 +104,7 @@ static void conn_arm_recv(struct uring_reactor *ur, struct uring_conn *uc)
 		sqe->flags |= IOSQE_BUFFER_SELECT;
 		sqe->buf_group = BGID;
 	}
+	conn_fixed(ur, sqe);
 	io_uring_sqe_set_data64(sqe, ud_make(UD_RECV, uc->gen, uc->slot));
 	uc->recv_armed = true;
 }
@@ -221,8 +130,18 @@ static void on_recv(struct uring_reactor *ur, struct uring_conn *uc, struct io_u
 	int res = cqe->res;
 	bool more = cqe->flags & IORING_CQE_F_MORE;
 
-	if (!more)
+	if (!more) {
 		uc->recv_armed = false;
+		if (uc->recv_cancelled) {
+			uc->recv_cancelled = false;
+			if (res == -ECANCELED) {
+				/* Drained meanwhile: a fiber may wait on the recv that ended. */
+				if (!uc->throttled)
+					conn_queue_rearm(ur, uc);
+				return;
+			}
+		}
+	}
 	if (res == -ENOBUFS) {
 		/* The buffer ring ran dry: the connection is healthy; re-arm
 		 * at the end of this loop turn, once buffers have come back. */
@@ -231,6 +150,8 @@ static void on_recv(struct uring_reactor *ur, struct uring_conn *uc, struct io_u
 		return;
 	}
 	if (res <= 0) {
+		/* Our own cancel (a timeout, the stop) is not the client leaving. */
+		uc->base.peer_gone = res != -ECANCELED;
 		if (res == -ECANCELED)
 			res = uc->timing_out ? -ETIMEDOUT : -ESHUTDOWN;
 		uc->eof = true;
@@ -251,6 +172,18 @@ static void on_recv(struct uring_reactor *ur, struct uring_conn *uc, struct io_u
 		struct rs_buf *dst = uc->waiting == WAIT_READ ? &uc->base.in : &uc->stash;
 		err = rs_buf_append(dst, data, (size_t)res);
 		bufring_recycle(ur, bid);
+		/* A client that sends while its answers wait must not grow the
+		 * stash without limit: stop receiving until the fiber drains it
+		 * (the kernel's socket buffer then pushes back on the client). */
+		if (dst == &uc->stash && uc->stash.len >= rs_conn_backlog_max(&ur->base.cfg)) {
+			uc->throttled = true;
+			if (more && !uc->recv_cancelled) {
+				struct io_uring_sqe *sqe = ur_sqe(ur);
+				io_uring_prep_cancel64(sqe, ud_make(UD_RECV, uc->gen, uc->slot), 0);
+				io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
+				uc->recv_cancelled = true;
+			}
+		}
 	}
 	if (err) {
 		uc->eof = true;
@@ -264,10 +197,45 @@ static void on_recv(struct uring_reactor *ur, struct uring_conn *uc, struct io_u
 		conn_resume(uc, err ? err : res);
 }
 
-static void on_send(struct uring_conn *uc, struct io_uring_cqe *cqe)
+static int64_t send_deadline(struct uring_reactor *ur)
 {
+	int ms = ur->base.cfg.send_timeout_ms;
+	return ms ? rs_clock_ms() + ms : 0;
+}
+
+/* An asynchronous flush's send finished: resubmit a short send's rest
+ * (progress renews its deadline), else free the slot and wake a fiber that
+ * waits for it, or that reads while the answer could not go. */
+static void on_async_send(struct uring_reactor *ur, struct uring_conn *uc, int res)
+{
+	if (res == -ECANCELED && uc->send_cancelling)
+		res = -ETIMEDOUT;
+	if (res > 0 && (size_t)res < uc->sending.len) {
+		rs_buf_consume(&uc->sending, (size_t)res);
+		uc->send_deadline_ms = send_deadline(ur);
+		conn_send(ur, uc, &uc->sending);
+		return;
+	}
+	uc->send_inflight = false;
+	uc->send_cancelling = false;
+	if (res < 0)
+		uc->send_err = res;
+	else if (res == 0)
+		uc->send_err = -EPIPE;
+	rs_buf_clear(&uc->sending);
+	rs_buf_shrink(&uc->sending, 16384);
+	if (uc->waiting == WAIT_SEND || (uc->send_err && uc->waiting == WAIT_READ))
+		conn_resume(uc, uc->send_err);
+}
+
+static void on_send(struct uring_reactor *ur, struct uring_conn *uc, struct io_uring_cqe *cqe)
+{
+	if (uc->send_inflight) {
+		on_async_send(ur, uc, cqe->res);
+		return;
+	}
 	if (uc->waiting == WAIT_SEND)
-		conn_resume(uc, cqe->res);
+		conn_resume(uc, cqe->res == -ECANCELED && uc->timing_out ? -ETIMEDOUT : cqe->res);
 }
 
 /* ---- connection ops, called from the connection's fiber ---- */
@@ -281,10 +249,14 @@ static ssize_t uring_conn_read(struct rs_conn *c)
 		size_t n = uc->stash.len;
 		int err = rs_buf_append(&c->in, rs_buf_head(&uc->stash), n);
 		rs_buf_clear(&uc->stash);
+		uc->throttled = false;
+		rs_buf_shrink(&uc->stash, 16384);
 		return err ? err : (ssize_t)n;
 	}
 	if (uc->eof)
 		return uc->err;
+	if (uc->send_err)
+		return uc->send_err;
 	if (atomic_load_explicit(&ur->base.stopping, memory_order_relaxed))
 		return -ESHUTDOWN;
 	if (!uc->recv_armed && !uc->rearm_queued)
@@ -297,21 +269,57 @@ static ssize_t uring_conn_read(struct rs_conn *c)
 	return uc->wait_res;
 }
 
+/* Wait until no asynchronous send is in the kernel; how the last one ended. */
+static int send_drain(struct uring_conn *uc)
+{
+	while (uc->send_inflight) {
+		uc->waiting = WAIT_SEND;
+		rs_fiber_yield();
+	}
+	return uc->send_err;
+}
+
+/*
+ * The asynchronous flush: c->out's storage goes to the kernel and the fiber
+ * reads on without waiting for the send's completion (one fiber switch
+ * fewer per answer); the next flush waits for it first, so answers stay in
+ * order and at most one send per connection is in flight. Only with
+ * provided buffers: a fiber woken by the send's failure must not find a
+ * plain recv of the kernel's aiming into c->in.
+ */
+static int conn_flush_async(struct uring_reactor *ur, struct uring_conn *uc)
+{
+	struct rs_conn *c = &uc->base;
+	int err = send_drain(uc);
+	if (err || !c->out.len)
+		return err;
+	struct rs_buf t = uc->sending;
+	uc->sending = c->out;
+	c->out = t;
+	rs_buf_clear(&c->out);
+	uc->send_inflight = true;
+	uc->send_deadline_ms = send_deadline(ur);
+	conn_send(ur, uc, &uc->sending);
+	return 0;
+}
+
 static int uring_conn_flush(struct rs_conn *c)
 {
 	struct uring_conn *uc = to_uc(c);
 	struct uring_reactor *ur = to_ur(c->reactor);
 
+	if (!(ur->no & (NO_ASYNCFLUSH | NO_BUFRING)))
+		return conn_flush_async(ur, uc);
 	while (c->out.len) {
-		struct io_uring_sqe *sqe = ur_sqe(ur);
-		io_uring_prep_send(sqe, c->fd, rs_buf_head(&c->out), c->out.len, MSG_NOSIGNAL);
-		io_uring_sqe_set_data64(sqe, ud_make(UD_SEND, uc->gen, uc->slot));
+		conn_send(ur, uc, &c->out);
+		uc->timing_out = false;
 		uc->waiting = WAIT_SEND;
 		rs_fiber_yield();
 		if (uc->wait_res < 0)
 			return (int)uc->wait_res;
 		/* A short send: resubmit the rest. */
 		rs_buf_consume(&c->out, (size_t)uc->wait_res);
+		rs_conn_send_progress(c);
 	}
 	rs_buf_clear(&c->out);
 	return 0;
@@ -329,9 +337,13 @@ static void conn_release(struct uring_reactor *ur, struct uring_conn *uc)
 	/* The cancel is submitted before the close in the same batch; the
 	 * kernel holds its own file reference until the recv is gone. */
 	struct io_uring_sqe *sqe = ur_sqe(ur);
-	io_uring_prep_close(sqe, uc->base.fd);
+	if (ur->fixed_files)
+		io_uring_prep_close_direct(sqe, (unsigned)uc->base.fd);
+	else
+		io_uring_prep_close(sqe, uc->base.fd);
 	io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
 	rs_buf_free(&uc->stash);
+	rs_buf_free(&uc->sending);
 	uc->gen = (uc->gen + 1) & 0xffffff; /* stale completions now miss */
 	ur->free_slots[ur->nfree++] = uc->slot;
 	ur->base.nconns--;
@@ -343,6 +355,9 @@ static void conn_fiber_main(void *arg)
 	struct uring_reactor *ur = to_ur(uc->base.reactor);
 
 	rs_conn_serve(&uc->base);
+	/* The last answer may still be in the kernel: it goes out before the
+	 * close (Connection: close), bounded by the send timeout. */
+	send_drain(uc);
 	conn_release(ur, uc);
 }
 
@@ -374,6 +389,16 @@ static void conn_expire(struct uring_reactor *ur, struct uring_conn *uc)
 	io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
 }
 
+/* The send in the kernel points into c->out: cancel it, and let its
+ * -ECANCELED completion resume the fiber with -ETIMEDOUT. */
+static void send_expire(struct uring_reactor *ur, struct uring_conn *uc)
+{
+	uc->timing_out = true;
+	struct io_uring_sqe *sqe = ur_sqe(ur);
+	io_uring_prep_cancel64(sqe, ud_make(UD_SEND, uc->gen, uc->slot), 0);
+	io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
+}
+
 static void on_sweep(struct uring_reactor *ur)
 {
 	int64_t now = rs_clock_ms();
@@ -381,28 +406,55 @@ static void on_sweep(struct uring_reactor *ur)
 	ur->sweep_armed = false;
 	for (uint32_t i = 0; i < ur->hiwater; i++) {
 		struct uring_conn *uc = ur->conns[i];
-		if (uc && uc->waiting == WAIT_READ && rs_conn_expired(&uc->base, now))
+		if (!uc || !uc->fiber)
+			continue;
+		/* An asynchronous send has its own deadline: the fiber's is the read's. */
+		if (uc->send_inflight && !uc->send_cancelling && uc->send_deadline_ms &&
+		    now >= uc->send_deadline_ms) {
+			uc->send_cancelling = true;
+			struct io_uring_sqe *sqe = ur_sqe(ur);
+			io_uring_prep_cancel64(sqe, ud_make(UD_SEND, uc->gen, uc->slot), 0);
+			io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
+		}
+		if (uc->waiting == WAIT_READ && rs_conn_expired(&uc->base, now))
 			conn_expire(ur, uc);
+		else if (uc->waiting == WAIT_SEND && !uc->send_inflight && !uc->timing_out &&
+			 rs_conn_expired(&uc->base, now))
+			send_expire(ur, uc);
 	}
 	/* No connections, no wake-ups: conn_start re-arms. */
 	if (ur->base.nconns)
 		sweep_arm(ur);
 }
 
-static void conn_refuse(int fd)
+static void conn_refuse(struct uring_reactor *ur, int fd)
 {
 	static const char resp[] = "HTTP/1.1 503 Service Unavailable\r\nServer: ringside\r\n"
 				   "Content-Length: 0\r\nConnection: close\r\n\r\n";
 	/* Best effort: the connection table is full. */
-	ssize_t n = send(fd, resp, sizeof(resp) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-	(void)n;
-	close(fd);
+	if (!ur->fixed_files) {
+		ssize_t n = send(fd, resp, sizeof(resp) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)n;
+		close(fd);
+		return;
+	}
+	/* A direct descriptor has no fd to call send on: the ring sends, and
+	 * closes whatever the send did (a hard link runs even after a failure). */
+	if (io_uring_sq_space_left(&ur->ring) < 2)
+		io_uring_submit(&ur->ring);
+	struct io_uring_sqe *sqe = ur_sqe(ur);
+	io_uring_prep_send(sqe, fd, resp, sizeof(resp) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+	io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
+	sqe = ur_sqe(ur);
+	io_uring_prep_close_direct(sqe, (unsigned)fd);
+	io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
 }
 
 static void conn_start(struct uring_reactor *ur, int fd)
 {
 	if (!ur->nfree || atomic_load_explicit(&ur->base.stopping, memory_order_relaxed)) {
-		conn_refuse(fd);
+		conn_refuse(ur, fd);
 		return;
 	}
 	uint32_t slot = ur->free_slots[ur->nfree - 1];
@@ -410,7 +462,7 @@ static void conn_start(struct uring_reactor *ur, int fd)
 	if (!uc) {
 		uc = calloc(1, sizeof(*uc));
 		if (!uc) {
-			conn_refuse(fd);
+			conn_refuse(ur, fd);
 			return;
 		}
 		uc->slot = slot;
@@ -421,7 +473,7 @@ static void conn_start(struct uring_reactor *ur, int fd)
 	uc->base.reactor = &ur->base;
 	uc->base.fd = fd;
 	if (rs_fiber_create(ur->base.fibers, conn_fiber_main, uc, &uc->fiber)) {
-		conn_refuse(fd);
+		conn_refuse(ur, fd);
 		return;
 	}
 	ur->nfree--;
@@ -430,8 +482,12 @@ static void conn_start(struct uring_reactor *ur, int fd)
 		ur->hiwater = slot + 1;
 	if (ur->sweep_ms && !ur->sweep_armed)
 		sweep_arm(ur);
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	uc->base.fd_direct = ur->fixed_files;
+	/* A direct descriptor inherited TCP_NODELAY from the listener. */
+	if (!ur->fixed_files) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	if (!(ur->no & (NO_MULTISHOT | NO_BUFRING)))
 		conn_arm_recv(ur, uc);
 	rs_fiber_resume(uc->fiber);
@@ -440,7 +496,14 @@ static void conn_start(struct uring_reactor *ur, int fd)
 static void accept_arm(struct uring_reactor *ur)
 {
 	struct io_uring_sqe *sqe = ur_sqe(ur);
-	if (ur->no & NO_MULTISHOT)
+	/* A direct descriptor is no fd of the process: nothing to close on exec (and the kernel refuses the flag). */
+	if (ur->fixed_files && (ur->no & NO_MULTISHOT)) {
+		/* liburing 2.3's accept_direct adds 1 to the slot, which turns ALLOC into 0 (no slot). */
+		io_uring_prep_accept(sqe, ur->listen_fd, NULL, NULL, 0);
+		sqe->file_index = IORING_FILE_INDEX_ALLOC;
+	} else if (ur->fixed_files)
+		io_uring_prep_multishot_accept_direct(sqe, ur->listen_fd, NULL, NULL, 0);
+	else if (ur->no & NO_MULTISHOT)
 		io_uring_prep_accept(sqe, ur->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	else
 		io_uring_prep_multishot_accept(sqe, ur->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -543,7 +606,7 @@ static void on_cqe(struct uring_reactor *ur, struct io_uring_cqe *cqe)
 	if (kind == UD_RECV)
 		on_recv(ur, uc, cqe);
 	else
-		on_send(uc, cqe);
+		on_send(ur, uc, cqe);
 }
 
 static void rearm_pending(struct uring_reactor *ur)
@@ -552,7 +615,7 @@ static void rearm_pending(struct uring_reactor *ur)
 		struct uring_conn *uc = ur->rearm;
 		ur->rearm = uc->next_rearm;
 		uc->rearm_queued = false;
-		if (!uc->eof && !uc->recv_armed)
+		if (!uc->eof && !uc->recv_armed && !uc->throttled)
 			conn_arm_recv(ur, uc);
 	}
 }
@@ -594,123 +657,6 @@ static void uring_reactor_stop(struct rs_reactor *r)
 	(void)n;
 }
 
-/* ---- client sockets and time, for drivers ---- */
-
-/* Submit-side helper: the SQE's completion resumes this fiber. */
-static int op_wait(struct uring_reactor *ur, struct io_uring_sqe *sqe, struct uring_op *op)
-{
-	op->fiber = rs_fiber_current();
-	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op);
-	ur->ops_pending++;
-	rs_fiber_yield();
-	return op->res;
-}
-
-static int uring_sock_connect(struct rs_reactor *r, const struct sockaddr *sa, socklen_t len, int *fd_out)
-{
-	struct uring_reactor *ur = to_ur(r);
-	struct uring_op op = { 0 };
-	int fd;
-
-	if (ur->has_op_socket) {
-		struct io_uring_sqe *sqe = ur_sqe(ur);
-		io_uring_prep_socket(sqe, sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0, 0);
-		fd = op_wait(ur, sqe, &op);
-	} else {
-		fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			fd = -errno;
-	}
-	if (fd < 0)
-		return fd;
-	struct io_uring_sqe *sqe = ur_sqe(ur);
-	io_uring_prep_connect(sqe, fd, sa, len);
-	int err = op_wait(ur, sqe, &op);
-	if (err < 0) {
-		close(fd);
-		return err;
-	}
-	*fd_out = fd;
-	return 0;
-}
-
-static ssize_t uring_sock_send(struct rs_reactor *r, int fd, const void *buf, size_t len)
-{
-	struct uring_reactor *ur = to_ur(r);
-	size_t done = 0;
-
-	while (done < len) {
-		struct uring_op op = { 0 };
-		struct io_uring_sqe *sqe = ur_sqe(ur);
-		io_uring_prep_send(sqe, fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);
-		int n = op_wait(ur, sqe, &op);
-		if (n < 0)
-			return n;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
-static ssize_t uring_sock_recv(struct rs_reactor *r, int fd, void *buf, size_t len)
-{
-	struct uring_reactor *ur = to_ur(r);
-	struct uring_op op = { 0 };
-	struct io_uring_sqe *sqe = ur_sqe(ur);
-
-	io_uring_prep_recv(sqe, fd, buf, len, 0);
-	return op_wait(ur, sqe, &op);
-}
-
-static int uring_sock_wait(struct rs_reactor *r, int fd, int events, int timeout_ms)
-{
-	struct uring_reactor *ur = to_ur(r);
-	struct uring_op op = { 0 };
-	struct __kernel_timespec ts = {
-		.tv_sec = timeout_ms / 1000,
-		.tv_nsec = (long long)(timeout_ms % 1000) * 1000000,
-	};
-	struct io_uring_sqe *sqe = ur_sqe(ur);
-
-	io_uring_prep_poll_add(sqe, fd, (unsigned)events);
-	if (timeout_ms >= 0) {
-		/* Both SQEs must land in the same submission for the link. */
-		if (io_uring_sq_space_left(&ur->ring) < 1)
-			io_uring_submit(&ur->ring);
-		sqe->flags |= IOSQE_IO_LINK;
-		struct io_uring_sqe *tsqe = ur_sqe(ur);
-		io_uring_prep_link_timeout(tsqe, &ts, 0);
-		io_uring_sqe_set_data64(tsqe, ud_make(UD_IGNORE, 0, 0));
-	}
-	int res = op_wait(ur, sqe, &op);
-	if (res == -ECANCELED)
-		return 0; /* the linked timeout fired */
-	return res;
-}
-
-static void uring_sock_close(struct rs_reactor *r, int fd)
-{
-	struct uring_reactor *ur = to_ur(r);
-	struct io_uring_sqe *sqe = ur_sqe(ur);
-
-	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
-	io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
-	sqe = ur_sqe(ur);
-	io_uring_prep_close(sqe, fd);
-	io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
-}
-
-static int uring_sleep_ms(struct rs_reactor *r, int ms)
-{
-	struct uring_reactor *ur = to_ur(r);
-	struct uring_op op = { 0 };
-	struct __kernel_timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long long)(ms % 1000) * 1000000 };
-	struct io_uring_sqe *sqe = ur_sqe(ur);
-
-	io_uring_prep_timeout(sqe, &ts, 0, 0);
-	int res = op_wait(ur, sqe, &op);
-	return res == -ETIME ? 0 : res;
-}
-
 /* ---- setup ---- */
 
 static int parse_no(const char *opts, unsigned *out)
@@ -728,9 +674,17 @@ static int parse_no(const char *opts, unsigned *out)
 			*out |= NO_BUFRING;
 		else if (!strcmp(tok, "defer"))
 			*out |= NO_DEFER;
+		else if (!strcmp(tok, "fileops"))
+			*out |= NO_FILEOPS;
+		else if (!strcmp(tok, "link"))
+			*out |= NO_LINK;
+		else if (!strcmp(tok, "asyncflush"))
+			*out |= NO_ASYNCFLUSH;
+		else if (!strcmp(tok, "fixedfiles"))
+			*out |= NO_FIXEDFILES;
 		else {
 			fprintf(stderr, "ringside: --uring-no: unknown optimisation '%s' "
-					"(accepted: multishot, bufring, defer)\n", tok);
+					"(accepted: multishot, bufring, defer, fileops, link, asyncflush, fixedfiles)\n", tok);
 			return -EINVAL;
 		}
 	}
@@ -758,21 +712,55 @@ static int ring_init(struct uring_reactor *ur, unsigned max_conns)
 		0,
 	};
 	int err = -EINVAL;
+	unsigned features = 0;
 	for (unsigned i = (ur->no & NO_DEFER) ? 1 : 0; i < 3; i++) {
 		struct io_uring_params p = { .flags = base | tries[i], .cq_entries = cq };
 		err = io_uring_queue_init_params(1024, &ur->ring, &p);
+		features = p.features;
 		if (!err)
 			break;
 	}
 	if (err)
 		return err;
+	ur->has_cqe_skip = features & IORING_FEAT_CQE_SKIP;
 	io_uring_register_ring_fd(&ur->ring);
 	struct io_uring_probe *probe = io_uring_get_probe_ring(&ur->ring);
 	if (probe) {
 		ur->has_op_socket = io_uring_opcode_supported(probe, IORING_OP_SOCKET);
+		/* SEND_ZC came with 6.0, whose send already finished short
+		 * stream sends under MSG_WAITALL: the link needs that. */
+		ur->has_link_send = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);
 		io_uring_free_probe(probe);
 	}
 	return 0;
+}
+
+/*
+ * Accepted sockets as direct descriptors: a sparse file table the kernel
+ * fills at accept (IORING_FILE_INDEX_ALLOC, 5.19, the release of
+ * IORING_OP_SOCKET), so no op on them takes and drops a reference on the
+ * process's file table (fget/fput). One slot per connection, and some for
+ * refused ones on their way out. The table counts against RLIMIT_NOFILE:
+ * under it, ordinary fds.
+ */
+static void fixed_files_setup(struct uring_reactor *ur, unsigned max_conns)
+{
+	if ((ur->no & NO_FIXEDFILES) || !ur->has_op_socket)
+		return;
+	unsigned n = max_conns + 64;
+	struct rlimit rl;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < n) {
+		fprintf(stderr, "ringside: reactor %d: accepted sockets as ordinary fds: RLIMIT_NOFILE %llu is below "
+				"the %u direct descriptors --max-conns needs\n",
+			ur->base.cfg.index, (unsigned long long)rl.rlim_cur, n);
+		return;
+	}
+	if (io_uring_register_files_sparse(&ur->ring, n))
+		return;
+	/* Accepted sockets inherit it, and a direct descriptor has no fd for setsockopt. */
+	int one = 1;
+	setsockopt(ur->listen_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ur->fixed_files = true;
 }
 
 static void uring_reactor_destroy(struct rs_reactor *r)
@@ -837,6 +825,7 @@ static int uring_reactor_create(const struct rs_reactor_cfg *cfg, struct rs_reac
 	}
 	if ((err = rs_listener_open(cfg->port, &ur->listen_fd)))
 		goto out_destroy;
+	fixed_files_setup(ur, cfg->max_conns);
 	stop_arm(ur);
 	accept_arm(ur);
 	*out = &ur->base;
@@ -875,8 +864,7 @@ static int uring_probe(const char **why)
 
 const struct rs_engine_ops rs_engine_uring = {
 	.name = "uring",
-	.summary = "io_uring completions, multishot accept/recv, provided buffers, inline fiber resume",
-	.caps = RS_CAP_COMPLETION | RS_CAP_READINESS,
+	.caps = RS_CAP_COMPLETION | RS_CAP_READINESS | RS_CAP_FILE,
 	.probe = uring_probe,
 	.reactor_create = uring_reactor_create,
 	.reactor_run = uring_reactor_run,
@@ -884,10 +872,13 @@ const struct rs_engine_ops rs_engine_uring = {
 	.reactor_destroy = uring_reactor_destroy,
 	.conn_read = uring_conn_read,
 	.conn_flush = uring_conn_flush,
-	.sock_connect = uring_sock_connect,
-	.sock_send = uring_sock_send,
-	.sock_recv = uring_sock_recv,
-	.sock_wait = uring_sock_wait,
-	.sock_close = uring_sock_close,
-	.sleep_ms = uring_sleep_ms,
+	.sock_connect = rs_uring_sock_connect,
+	.sock_send = rs_uring_sock_send,
+	.sock_recv = rs_uring_sock_recv,
+	.sock_send_recv = rs_uring_sock_send_recv,
+	.sock_wait = rs_uring_sock_wait,
+	.sock_close = rs_uring_sock_close,
+	.sleep_ms = rs_uring_sleep_ms,
+	.file_open = rs_uring_file_open,
+	.file_read = rs_uring_file_read,
 };

@@ -5,8 +5,11 @@
 #   RS_QUICK=1         a smoke test of the pipeline: 1 s runs, 2 repetitions, a tiny matrix;
 #                      written under RS_PAPER_OUT (default /tmp/ringside-quick), never into results/paper
 #   RS_PAPER_OUT=DIR   write <DIR>/<figure>/ instead of results/paper/<figure>/
-#   ENGINES=a,b        presets (default: all six); each collect.sh names its other knobs at its top
+#   ENGINES=a,b        presets (default: every preset `harness engines --names` lists); each collect.sh names its other knobs at its top
 #   DURATION WARMUP REPEAT CONNS   seconds measured, seconds of warm-up, repetitions, connections
+#   RS_INCLUDE_INVALID=1  the tables keep runs whose validity verdict is INVALID (default: 1 with
+#                      RS_QUICK=1, whose 1 s runs on a working tree exercise the pipeline, else 0);
+#                      either way <figure>/validity.txt counts the verdicts and the tables say what they kept
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +18,7 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 PAPER=$(dirname "$HERE")
 HARNESS=${HARNESS:-$ROOT/ringside}
 QUICK=${RS_QUICK:-0}
-ALL_ENGINES=uring,epoll,threadpool,uring-libpq,epoll-pgwire,libev-uring
+INCLUDE_INVALID=${RS_INCLUDE_INVALID:-$QUICK}
 
 if [ "$QUICK" = 1 ]; then
 	: "${RS_PAPER_OUT:=/tmp/ringside-quick}"
@@ -23,7 +26,8 @@ if [ "$QUICK" = 1 ]; then
 else
 	: "${DURATION:=5}" "${WARMUP:=1}" "${REPEAT:=3}" "${CONNS:=64}"
 fi
-: "${ENGINES:=$ALL_ENGINES}"
+: "${ENGINES:=$("$HARNESS" engines --names | paste -sd, -)}"
+[ -n "$ENGINES" ] || { echo "collect $FIGURE: $HARNESS engines --names listed no preset" >&2; exit 1; }
 if [ -n "${RS_PAPER_OUT:-}" ]; then
 	OUT=$RS_PAPER_OUT/$FIGURE
 	DATA=$RS_PAPER_OUT
@@ -34,8 +38,23 @@ fi
 FAILED=0
 
 h() {
+	if [ "$1" = export ] && [ "$INCLUDE_INVALID" = 1 ]; then
+		set -- "$@" --include-invalid
+	fi
 	echo "+ harness $*" >&2
 	"$HARNESS" "$@"
+}
+
+# validity.txt: how many of the figure's runs are valid, and what the tables left out (or kept) and why.
+verdicts() {
+	n=$(find "$OUT" -name run.json | wc -l)
+	{
+		echo "runs: $n"
+		[ "$INCLUDE_INVALID" = 1 ] && echo "tables: INVALID runs kept (RS_INCLUDE_INVALID=1)"
+		[ "$n" -gt 0 ] && "$HARNESS" export --results="$OUT" --out=/dev/null $([ "$INCLUDE_INVALID" = 1 ] &&
+			echo --include-invalid) 2>&1 | sed -n 's/^ringside export: //p'
+	} >"$OUT/validity.txt"
+	sed 's/^/collect '"$FIGURE"': /' "$OUT/validity.txt"
 }
 
 # A step that may fail (a sweep with a failed cell): note it, keep going, fail at the end.
@@ -56,9 +75,11 @@ begin() {
 		echo "memory: $(sed -n 's/^MemTotal:[[:space:]]*//p' /proc/meminfo)"
 		echo "commit: $(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)$(
 			[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] && echo ' (with uncommitted changes)')"
-		echo "harness: $HARNESS"
+		# No absolute path of this machine: the harness relative to the tree (or just its name).
+		case $HARNESS in "$ROOT"/*) echo "harness: ${HARNESS#"$ROOT"/}" ;; *) echo "harness: ${HARNESS##*/}" ;; esac
 		echo "sizes: engines=$ENGINES duration=$DURATION warmup=$WARMUP repeat=$REPEAT conns=$CONNS"
-		echo "command: RS_QUICK=$QUICK sh $HERE/collect.sh"
+		echo "invalid runs: $([ "$INCLUDE_INVALID" = 1 ] && echo kept || echo left out) (validity.txt counts them)"
+		echo "command: RS_QUICK=$QUICK sh results/paper/$FIGURE/collect.sh"
 	} >"$OUT/machine.txt"
 }
 
@@ -79,6 +100,7 @@ drop_raw_twins() {
 }
 
 finish() {
+	verdicts
 	trim_logs "$OUT"
 	drop_raw_twins "$OUT"
 	if [ "$FAILED" = 1 ]; then

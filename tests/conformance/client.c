@@ -1,4 +1,5 @@
 /* client.c - a tiny blocking HTTP test client and server launcher for the conformance tests. */
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,23 +17,12 @@
 
 #include "client.h"
 
-void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
 int free_port(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sa);
-	CHECK(fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa)), "bind: %s", strerror(errno));
+	REQUIRE(fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa)), "bind: %s", strerror(errno));
 	getsockname(fd, (struct sockaddr *)&sa, &len);
 	close(fd);
 	return ntohs(sa.sin_port);
@@ -63,11 +53,11 @@ static int try_connect(int port)
 int tcp_connect(int port)
 {
 	int fd = try_connect(port);
-	CHECK(fd >= 0, "connect to port %d: %s", port, strerror(-fd));
+	REQUIRE(fd >= 0, "connect to port %d: %s", port, strerror(-fd));
 	return fd;
 }
 
-/* A failing CHECK exits: never leave a server behind holding our stdout. */
+/* A failing REQUIRE exits: never leave a server behind holding our stdout. */
 static pid_t started[16];
 static int nstarted;
 
@@ -101,7 +91,7 @@ pid_t server_start(const char *server, const char *engine, int port, const char 
 		argv[n++] = *extra;
 	argv[n] = NULL;
 	pid_t pid = fork();
-	CHECK(pid >= 0, "fork");
+	REQUIRE(pid >= 0, "fork");
 	if (pid == 0) {
 		execv(server, (char *const *)argv);
 		perror("execv");
@@ -130,6 +120,43 @@ static void forget(pid_t pid)
 			started[i] = 0;
 }
 
+/* A server that did not stop: say where each of its threads sits (name, state, kernel wait
+ * channel, pending and blocked signals, the syscall it is in), so a CI log shows why. */
+static void dump_threads(pid_t pid)
+{
+	char path[320], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	fprintf(stderr, "server %d did not exit within 10 s of SIGTERM; its threads:\n", (int)pid);
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		static const char *const files[] = { "comm", "wchan", "syscall", "status" };
+		fprintf(stderr, "  thread %s:", e->d_name);
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			snprintf(path, sizeof(path), "/proc/%d/task/%s/%s", (int)pid, e->d_name, files[i]);
+			FILE *f = fopen(path, "r");
+			if (!f)
+				continue;
+			while (fgets(line, sizeof(line), f)) {
+				line[strcspn(line, "\n")] = 0;
+				if (i < 3 || !strncmp(line, "State:", 6) || !strncmp(line, "Sig", 3) || !strncmp(line, "ShdPnd", 6))
+					fprintf(stderr, " %s%s", i == 1 ? "wchan=" : i == 2 ? "syscall=" : "", line);
+			}
+			fclose(f);
+		}
+		fputc('\n', stderr);
+	}
+	closedir(d);
+	if (getenv("RINGSIDE_TEST_GDB")) {
+		snprintf(line, sizeof(line), "gdb -p %d -batch -ex 'thread apply all bt' -ex 'print g_stop' -ex 'print g_live[0]' -ex 'print *g_live[0]' >&2", (int)pid);
+		if (system(line))
+			fprintf(stderr, "gdb failed\n");
+	}
+}
+
 int server_stop(pid_t pid)
 {
 	int status;
@@ -141,6 +168,7 @@ int server_stop(pid_t pid)
 		}
 		usleep(10000);
 	}
+	dump_threads(pid);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	forget(pid);
@@ -152,7 +180,7 @@ void send_all(int fd, const void *buf, size_t len)
 	const char *p = buf;
 	while (len) {
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		CHECK(n > 0, "send: %s", strerror(errno));
+		REQUIRE(n > 0, "send: %s", strerror(errno));
 		p += n;
 		len -= (size_t)n;
 	}
@@ -187,19 +215,19 @@ static size_t parse_response(const char *buf, size_t len, struct resp *r)
 	if (!end)
 		return 0;
 	size_t head = (size_t)(end - buf) + 4;
-	CHECK(len >= 12 && !memcmp(buf, "HTTP/1.1 ", 9), "bad status line: %.40s", buf);
+	REQUIRE(len >= 12 && !memcmp(buf, "HTTP/1.1 ", 9), "bad status line: %.40s", buf);
 	r->status = atoi(buf + 9);
 	const char *hdrs = (const char *)memchr(buf, '\n', head) + 1;
 	size_t hlen = head - 2 - (size_t)(hdrs - buf);
-	CHECK(hlen < sizeof(r->headers), "headers too long");
+	REQUIRE(hlen < sizeof(r->headers), "headers too long");
 	memcpy(r->headers, hdrs, hlen);
 	r->headers[hlen] = '\0';
 	char v[64];
-	CHECK(resp_header(r, "Content-Length", v, sizeof(v)), "no Content-Length in %s", r->headers);
+	REQUIRE(resp_header(r, "Content-Length", v, sizeof(v)), "no Content-Length in %s", r->headers);
 	size_t clen = (size_t)atol(v);
 	if (len < head + clen)
 		return 0;
-	CHECK(clen < sizeof(r->body), "body too long");
+	REQUIRE(clen < sizeof(r->body), "body too long");
 	memcpy(r->body, buf + head, clen);
 	r->body[clen] = '\0';
 	r->body_len = clen;

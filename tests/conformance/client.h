@@ -14,9 +14,8 @@ struct resp {
 	bool conn_close;
 };
 
-/* Fail the test with a message (exit 1). */
-void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-#define CHECK(cond, ...) do { if (!(cond)) die(__VA_ARGS__); } while (0)
+/* die, REQUIRE: a failed check ends the test (exit 1). */
+#include "../check.h"
 
 /* A TCP port nobody listens on right now. */
 int free_port(void);
@@ -39,5 +38,9 @@ bool resp_header(const struct resp *r, const char *name, char *val, size_t size)
 /* limits.c: run limit case `name` (timeouts, --max-conns) against a server it
  * starts with its own flags plus extra; false when name is not one of them. */
 bool limits_case(const char *server, const char *engine, const char *name, const char *const *extra);
+/* The hostile-client cases (hostile.c); false when name is not one of them. */
+bool hostile_case(const char *server, const char *engine, const char *name, const char *const *extra);
+/* HTTP/1.1's rules (rules.c): Expect, Host, absolute-form, 1.0 keep-alive, empty lines. */
+bool rules_case(const char *server, const char *engine, const char *name, const char *const *extra);
 
 #endif

@@ -34,7 +34,7 @@ static int request_on(int fd)
 		return -1;
 	if (read_response(fd, buf, &len, sizeof(buf), &r))
 		return -1;
-	CHECK(!r.conn_close || r.status != 200, "a keep-alive request was answered with Connection: close");
+	REQUIRE(!r.conn_close || r.status != 200, "a keep-alive request was answered with Connection: close");
 	return r.status;
 }
 
@@ -42,7 +42,7 @@ static void expect_alive(int port)
 {
 	int fd = tcp_connect(port);
 	int st = request_on(fd);
-	CHECK(st == 200, "another client was not served meanwhile (status %d)", st);
+	REQUIRE(st == 200, "another client was not served meanwhile (status %d)", st);
 	close(fd);
 }
 
@@ -53,10 +53,10 @@ static void expect_answer_and_close(int fd, int status, const char *what)
 	size_t len = 0;
 	struct resp r;
 
-	CHECK(read_response(fd, buf, &len, sizeof(buf), &r) == 0, "%s: no %d before the close", what, status);
-	CHECK(r.status == status, "%s: answered %d, want %d", what, r.status, status);
-	CHECK(r.conn_close, "%s: %d without Connection: close", what, status);
-	CHECK(peer_closed(fd, 5000), "%s: connection left open after the %d", what, status);
+	REQUIRE(read_response(fd, buf, &len, sizeof(buf), &r) == 0, "%s: no %d before the close", what, status);
+	REQUIRE(r.status == status, "%s: answered %d, want %d", what, r.status, status);
+	REQUIRE(r.conn_close, "%s: %d without Connection: close", what, status);
+	REQUIRE(peer_closed(fd, 5000), "%s: connection left open after the %d", what, status);
 }
 
 /* The server closes fd without sending a byte, within timeout_ms. */
@@ -65,9 +65,9 @@ static void expect_silent_close(int fd, int timeout_ms, const char *what)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	char c[256];
 
-	CHECK(poll(&p, 1, timeout_ms) == 1, "%s: still open after %d ms", what, timeout_ms);
+	REQUIRE(poll(&p, 1, timeout_ms) == 1, "%s: still open after %d ms", what, timeout_ms);
 	ssize_t n = recv(fd, c, sizeof(c), MSG_DONTWAIT);
-	CHECK(n == 0 || (n < 0 && errno == ECONNRESET), "%s: got %zd bytes (%.20s) instead of a silent close", what,
+	REQUIRE(n == 0 || (n < 0 && errno == ECONNRESET), "%s: got %zd bytes (%.20s) instead of a silent close", what,
 	      n, n > 0 ? c : "");
 }
 
@@ -103,7 +103,7 @@ static void case_slow_headers(int port)
 	}
 	expect_answer_and_close(fd, 408, "dribbled header block");
 	long took = now_ms() - t0;
-	CHECK(took >= SHORT_MS - 20, "408 after %ld ms, before the %d ms limit", took, SHORT_MS);
+	REQUIRE(took >= SHORT_MS - 20, "408 after %ld ms, before the %d ms limit", took, SHORT_MS);
 	close(fd);
 
 	fd = tcp_connect(port);
@@ -111,9 +111,9 @@ static void case_slow_headers(int port)
 	close(fd);
 
 	fd = tcp_connect(port);
-	CHECK(request_on(fd) == 200, "first request on a keep-alive connection");
+	REQUIRE(request_on(fd) == 200, "first request on a keep-alive connection");
 	usleep(2 * SHORT_MS * 1000);
-	CHECK(request_on(fd) == 200, "keep-alive connection idle past the header timeout was not served");
+	REQUIRE(request_on(fd) == 200, "keep-alive connection idle past the header timeout was not served");
 	close(fd);
 	expect_alive(port);
 }
@@ -126,11 +126,11 @@ static void case_idle(int port)
 {
 	int idle = tcp_connect(port), busy = tcp_connect(port), half = tcp_connect(port);
 
-	CHECK(request_on(idle) == 200, "first request");
+	REQUIRE(request_on(idle) == 200, "first request");
 	send_all(half, "GET /plaintext HTTP/1.1\r\n", 25);
 	long t0 = now_ms();
 	for (int i = 0; now_ms() - t0 < 4 * SHORT_MS; i++) {
-		CHECK(request_on(busy) == 200, "request %d on a busy connection", i);
+		REQUIRE(request_on(busy) == 200, "request %d on a busy connection", i);
 		usleep(SHORT_MS / 3 * 1000);
 	}
 	expect_silent_close(idle, 5000, "idle keep-alive connection");
@@ -140,7 +140,7 @@ static void case_idle(int port)
 	size_t len = 0;
 	struct resp r;
 	send_all(half, "Host: t\r\n\r\n", 11);
-	CHECK(read_response(half, buf, &len, sizeof(buf), &r) == 0 && r.status == 200,
+	REQUIRE(read_response(half, buf, &len, sizeof(buf), &r) == 0 && r.status == 200,
 	      "a request in progress was cut by the idle timeout");
 	close(half);
 	close(busy);
@@ -156,7 +156,7 @@ static int connect_served(int port)
 		int st = request_on(fd);
 		if (st == 200)
 			return fd;
-		CHECK(st == 503 || st < 0, "connection answered %d, want 200 or 503", st);
+		REQUIRE(st == 503 || st < 0, "connection answered %d, want 200 or 503", st);
 		close(fd);
 		usleep(100000);
 	}
@@ -177,7 +177,7 @@ static void case_max_conns(int port)
 		close(extra);
 	}
 	for (int i = 0; i < 4; i++)
-		CHECK(request_on(fds[i]) == 200, "connection %d not served while the table is full", i);
+		REQUIRE(request_on(fds[i]) == 200, "connection %d not served while the table is full", i);
 	close(fds[0]);
 	fds[0] = connect_served(port);
 	for (int i = 0; i < 4; i++)
@@ -203,7 +203,7 @@ bool limits_case(const char *server, const char *engine, const char *name, const
 		pid_t pid = start(server, engine, port, cases[i].a, cases[i].b, extra);
 		cases[i].fn(port);
 		int rc = server_stop(pid);
-		CHECK(rc == 0, "server exit status %d after the case", rc);
+		REQUIRE(rc == 0, "server exit status %d after the case", rc);
 		return true;
 	}
 	return false;

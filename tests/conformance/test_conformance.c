@@ -17,39 +17,39 @@ static const char GET_JSON[] = "GET /json HTTP/1.1\r\nHost: t\r\n\r\n";
 static void expect_plaintext(const struct resp *r)
 {
 	char v[128];
-	CHECK(r->status == 200, "/plaintext status %d", r->status);
-	CHECK(r->body_len == 13 && !memcmp(r->body, "Hello, World!", 13), "/plaintext body '%s'", r->body);
-	CHECK(resp_header(r, "Content-Type", v, sizeof(v)) && !strncmp(v, "text/plain", 10), "content type");
-	CHECK(resp_header(r, "Server", v, sizeof(v)), "no Server header");
-	CHECK(resp_header(r, "Date", v, sizeof(v)) && strlen(v) == 29 && !strcmp(v + 25, " GMT"),
+	REQUIRE(r->status == 200, "/plaintext status %d", r->status);
+	REQUIRE(r->body_len == 13 && !memcmp(r->body, "Hello, World!", 13), "/plaintext body '%s'", r->body);
+	REQUIRE(resp_header(r, "Content-Type", v, sizeof(v)) && !strncmp(v, "text/plain", 10), "content type");
+	REQUIRE(resp_header(r, "Server", v, sizeof(v)), "no Server header");
+	REQUIRE(resp_header(r, "Date", v, sizeof(v)) && strlen(v) == 29 && !strcmp(v + 25, " GMT"),
 	      "bad Date header '%s'", v);
 }
 
 static void expect_json(const struct resp *r)
 {
 	char v[128];
-	CHECK(r->status == 200, "/json status %d", r->status);
-	CHECK(!strcmp(r->body, "{\"message\":\"Hello, World!\"}"), "/json body '%s'", r->body);
-	CHECK(resp_header(r, "Content-Type", v, sizeof(v)) && !strcmp(v, "application/json"), "json type '%s'", v);
+	REQUIRE(r->status == 200, "/json status %d", r->status);
+	REQUIRE(!strcmp(r->body, "{\"message\":\"Hello, World!\"}"), "/json body '%s'", r->body);
+	REQUIRE(resp_header(r, "Content-Type", v, sizeof(v)) && !strcmp(v, "application/json"), "json type '%s'", v);
 }
 
 /* The server answers, and keeps serving, after whatever a case did to it. */
 static void expect_alive(int port)
 {
 	struct resp r;
-	CHECK(one_request(port, GET_PLAIN, &r) == 0, "server stopped answering");
+	REQUIRE(one_request(port, GET_PLAIN, &r) == 0, "server stopped answering");
 	expect_plaintext(&r);
 }
 
 static void case_basic(int port)
 {
 	struct resp r;
-	CHECK(one_request(port, GET_PLAIN, &r) == 0, "no response to /plaintext");
+	REQUIRE(one_request(port, GET_PLAIN, &r) == 0, "no response to /plaintext");
 	expect_plaintext(&r);
-	CHECK(one_request(port, GET_JSON, &r) == 0, "no response to /json");
+	REQUIRE(one_request(port, GET_JSON, &r) == 0, "no response to /json");
 	expect_json(&r);
-	CHECK(one_request(port, "GET /nope HTTP/1.1\r\n\r\n", &r) == 0 && r.status == 404, "unknown path: %d", r.status);
-	CHECK(one_request(port, "POST /plaintext HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", &r) == 0 &&
+	REQUIRE(one_request(port, "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n", &r) == 0 && r.status == 404, "unknown path: %d", r.status);
+	REQUIRE(one_request(port, "POST /plaintext HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc", &r) == 0 &&
 		      r.status == 405, "POST /plaintext: %d", r.status);
 }
 
@@ -62,27 +62,27 @@ static void case_keepalive(int port)
 
 	for (int i = 0; i < 200; i++) {
 		send_all(fd, i % 2 ? GET_JSON : GET_PLAIN, strlen(i % 2 ? GET_JSON : GET_PLAIN));
-		CHECK(read_response(fd, buf, &len, sizeof(buf), &r) == 0, "keep-alive request %d got no answer", i);
+		REQUIRE(read_response(fd, buf, &len, sizeof(buf), &r) == 0, "keep-alive request %d got no answer", i);
 		i % 2 ? expect_json(&r) : expect_plaintext(&r);
-		CHECK(!r.conn_close, "server asked to close a keep-alive connection");
+		REQUIRE(!r.conn_close, "server asked to close a keep-alive connection");
 	}
 	/* A 404 keeps the connection too. */
-	send_all(fd, "GET /missing HTTP/1.1\r\n\r\n", 25);
-	CHECK(read_response(fd, buf, &len, sizeof(buf), &r) == 0 && r.status == 404, "404 on keep-alive");
+	send_all(fd, "GET /missing HTTP/1.1\r\nHost: t\r\n\r\n", 34);
+	REQUIRE(read_response(fd, buf, &len, sizeof(buf), &r) == 0 && r.status == 404, "404 on keep-alive");
 	send_all(fd, GET_PLAIN, strlen(GET_PLAIN));
-	CHECK(read_response(fd, buf, &len, sizeof(buf), &r) == 0, "after 404");
+	REQUIRE(read_response(fd, buf, &len, sizeof(buf), &r) == 0, "after 404");
 	expect_plaintext(&r);
 	/* Connection: close is honoured: answered, then closed. */
-	send_all(fd, "GET /plaintext HTTP/1.1\r\nConnection: close\r\n\r\n", 46);
-	CHECK(read_response(fd, buf, &len, sizeof(buf), &r) == 0 && r.conn_close, "Connection: close answer");
-	CHECK(peer_closed(fd, 5000), "server kept a Connection: close connection open");
+	send_all(fd, "GET /plaintext HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 55);
+	REQUIRE(read_response(fd, buf, &len, sizeof(buf), &r) == 0 && r.conn_close, "Connection: close answer");
+	REQUIRE(peer_closed(fd, 5000), "server kept a Connection: close connection open");
 	close(fd);
 	/* HTTP/1.0 defaults to close. */
 	fd = tcp_connect(port);
 	len = 0;
 	send_all(fd, "GET /plaintext HTTP/1.0\r\n\r\n", 27);
-	CHECK(read_response(fd, buf, &len, sizeof(buf), &r) == 0 && r.conn_close, "HTTP/1.0 answer");
-	CHECK(peer_closed(fd, 5000), "server kept an HTTP/1.0 connection open");
+	REQUIRE(read_response(fd, buf, &len, sizeof(buf), &r) == 0 && r.conn_close, "HTTP/1.0 answer");
+	REQUIRE(peer_closed(fd, 5000), "server kept an HTTP/1.0 connection open");
 	close(fd);
 }
 
@@ -97,10 +97,10 @@ static void case_pipeline(int port)
 		strcat(req, i % 3 == 2 ? GET_JSON : GET_PLAIN);
 	send_all(fd, req, strlen(req)); /* all 16 in one write */
 	for (int i = 0; i < 16; i++) {
-		CHECK(read_response(fd, buf, &len, sizeof(buf), &r) == 0, "pipelined response %d missing", i);
+		REQUIRE(read_response(fd, buf, &len, sizeof(buf), &r) == 0, "pipelined response %d missing", i);
 		i % 3 == 2 ? expect_json(&r) : expect_plaintext(&r); /* in order */
 	}
-	CHECK(len == 0, "extra bytes after 16 responses");
+	REQUIRE(len == 0, "extra bytes after 16 responses");
 	close(fd);
 }
 
@@ -116,7 +116,7 @@ static void case_dribble(int port)
 		send_all(fd, req + i, 1);
 		usleep(i % 8 ? 0 : 2000); /* some bytes travel alone, some coalesce */
 	}
-	CHECK(read_response(fd, buf, &len, sizeof(buf), &r) == 0, "no answer to a dribbled request");
+	REQUIRE(read_response(fd, buf, &len, sizeof(buf), &r) == 0, "no answer to a dribbled request");
 	expect_json(&r);
 	close(fd);
 }
@@ -135,7 +135,7 @@ static void case_concurrent(int port)
 			send_all(fds[i], GET_PLAIN, strlen(GET_PLAIN));
 		for (int i = 0; i < N; i++) {
 			size_t len = 0;
-			CHECK(read_response(fds[i], buf, &len, sizeof(buf), &r) == 0, "conn %d of %d: no answer", i, N);
+			REQUIRE(read_response(fds[i], buf, &len, sizeof(buf), &r) == 0, "conn %d of %d: no answer", i, N);
 			expect_plaintext(&r);
 		}
 	}
@@ -184,9 +184,9 @@ static void expect_error(int port, const char *req, size_t len, int status)
 	int fd = tcp_connect(port);
 
 	send_all(fd, req, len);
-	CHECK(read_response(fd, buf, &got, sizeof(buf), &r) == 0, "no answer to bad input (want %d)", status);
-	CHECK(r.status == status, "bad input answered %d, want %d", r.status, status);
-	CHECK(peer_closed(fd, 5000), "connection left open after a %d", status);
+	REQUIRE(read_response(fd, buf, &got, sizeof(buf), &r) == 0, "no answer to bad input (want %d)", status);
+	REQUIRE(r.status == status, "bad input answered %d, want %d", r.status, status);
+	REQUIRE(peer_closed(fd, 5000), "connection left open after a %d", status);
 	close(fd);
 }
 
@@ -223,8 +223,8 @@ static void case_shutdown(const char *server, const char *engine)
 	int idle = tcp_connect(port);
 	expect_alive(port);
 	int rc = server_stop(pid);
-	CHECK(rc == 0, "server did not exit 0 on SIGTERM (got %d)", rc);
-	CHECK(peer_closed(idle, 2000), "idle keep-alive connection survived shutdown");
+	REQUIRE(rc == 0, "server did not exit 0 on SIGTERM (got %d)", rc);
+	REQUIRE(peer_closed(idle, 2000), "idle keep-alive connection survived shutdown");
 	close(idle);
 }
 
@@ -257,6 +257,10 @@ int main(int argc, char **argv)
 	}
 	if (limits_case(argv[1], argv[2], argv[3], (const char *const *)argv + 4))
 		return 0;
+	if (hostile_case(argv[1], argv[2], argv[3], (const char *const *)argv + 4))
+		return 0;
+	if (rules_case(argv[1], argv[2], argv[3], (const char *const *)argv + 4))
+		return 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (strcmp(argv[3], cases[i].name))
 			continue;
@@ -264,7 +268,7 @@ int main(int argc, char **argv)
 		pid_t pid = server_start(argv[1], argv[2], port, (const char *const *)argv + 4);
 		cases[i].fn(port);
 		int rc = server_stop(pid);
-		CHECK(rc == 0, "server exit status %d after the case", rc);
+		REQUIRE(rc == 0, "server exit status %d after the case", rc);
 		return 0;
 	}
 	die("unknown case %s", argv[3]);

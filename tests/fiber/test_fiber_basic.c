@@ -4,16 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fiber.h"
+#include "../check.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			exit(1);					\
-		}							\
-	} while (0)
+#include "fiber.h"
 
 /* The scheduler and the fiber take turns bumping a shared counter: each
  * side checks it sees exactly the value the other left. */
@@ -29,15 +22,15 @@ static void pingpong_fn(void *arg)
 	struct pingpong *pp = arg;
 	int i;
 
-	CHECK(rs_fiber_current() == pp->self);
-	CHECK(rs_fiber_data(pp->self) == pp);
+	REQUIRE(rs_fiber_current() == pp->self);
+	REQUIRE(rs_fiber_data(pp->self) == pp);
 	for (i = 0; i < pp->rounds; i++) {
-		CHECK(pp->counter == 2 * i);
+		REQUIRE(pp->counter == 2 * i);
 		pp->counter++;
 		rs_fiber_yield();
-		CHECK(rs_fiber_current() == pp->self);
+		REQUIRE(rs_fiber_current() == pp->self);
 	}
-	CHECK(pp->counter == 2 * pp->rounds);
+	REQUIRE(pp->counter == 2 * pp->rounds);
 	pp->finished_body = 1;
 }
 
@@ -47,20 +40,20 @@ static void test_pingpong(struct rs_fiber_pool *pool)
 	struct rs_fiber *f;
 	int i;
 
-	CHECK(rs_fiber_create(pool, pingpong_fn, &pp, &f) == 0);
+	REQUIRE(rs_fiber_create(pool, pingpong_fn, &pp, &f) == 0);
 	pp.self = f;
-	CHECK(rs_fiber_data(f) == NULL);
+	REQUIRE(rs_fiber_data(f) == NULL);
 	rs_fiber_set_data(f, &pp);
 	for (i = 0; i < pp.rounds; i++) {
-		CHECK(rs_fiber_resume(f));
-		CHECK(rs_fiber_current() == NULL);
-		CHECK(pp.counter == 2 * i + 1);
+		REQUIRE(rs_fiber_resume(f));
+		REQUIRE(rs_fiber_current() == NULL);
+		REQUIRE(pp.counter == 2 * i + 1);
 		pp.counter++;
 	}
 	/* The last resume runs the body to its end. */
-	CHECK(!rs_fiber_resume(f));
-	CHECK(pp.finished_body);
-	CHECK(rs_fiber_current() == NULL);
+	REQUIRE(!rs_fiber_resume(f));
+	REQUIRE(pp.finished_body);
+	REQUIRE(rs_fiber_current() == NULL);
 }
 
 /* A fiber passes values back through its data pointer. */
@@ -83,12 +76,12 @@ static void test_data(struct rs_fiber_pool *pool)
 	struct rs_fiber *f;
 	long slot = 0, sum = 0;
 
-	CHECK(rs_fiber_create(pool, producer_fn, &slot, &f) == 0);
+	REQUIRE(rs_fiber_create(pool, producer_fn, &slot, &f) == 0);
 	while (rs_fiber_resume(f)) {
-		CHECK(rs_fiber_data(f) == &slot);
+		REQUIRE(rs_fiber_data(f) == &slot);
 		sum += *(long *)rs_fiber_data(f);
 	}
-	CHECK(sum == 1 + 4 + 9 + 16 + 25);
+	REQUIRE(sum == 1 + 4 + 9 + 16 + 25);
 }
 
 /* A body that never yields finishes on its first resume. */
@@ -102,10 +95,10 @@ static void test_immediate_finish(struct rs_fiber_pool *pool)
 	struct rs_fiber *f;
 	int ran = 0;
 
-	CHECK(rs_fiber_create(pool, once_fn, &ran, &f) == 0);
-	CHECK(ran == 0);	/* nothing runs before the first resume */
-	CHECK(!rs_fiber_resume(f));
-	CHECK(ran == 1);
+	REQUIRE(rs_fiber_create(pool, once_fn, &ran, &f) == 0);
+	REQUIRE(ran == 0);	/* nothing runs before the first resume */
+	REQUIRE(!rs_fiber_resume(f));
+	REQUIRE(ran == 1);
 }
 
 /* Two fibers interleaved keep their own state. */
@@ -136,35 +129,35 @@ static void test_interleave(struct rs_fiber_pool *pool)
 	bool alive_a = true, alive_b = true;
 	int i;
 
-	CHECK(rs_fiber_create(pool, stepper_fn, &a, &fa) == 0);
-	CHECK(rs_fiber_create(pool, stepper_fn, &b, &fb) == 0);
-	CHECK(fa != fb);
+	REQUIRE(rs_fiber_create(pool, stepper_fn, &a, &fa) == 0);
+	REQUIRE(rs_fiber_create(pool, stepper_fn, &b, &fb) == 0);
+	REQUIRE(fa != fb);
 	while (alive_a || alive_b) {
 		if (alive_a)
 			alive_a = rs_fiber_resume(fa);
 		if (alive_b)
 			alive_b = rs_fiber_resume(fb);
 	}
-	CHECK(n == 6);
+	REQUIRE(n == 6);
 	for (i = 0; i < 6; i++)
-		CHECK(log[i] == want[i]);
+		REQUIRE(log[i] == want[i]);
 }
 
 int main(void)
 {
 	struct rs_fiber_pool *pool;
 
-	CHECK(rs_fiber_current() == NULL);
-	CHECK(rs_fiber_pool_create(SIZE_MAX, &pool) == -EINVAL);
-	CHECK(rs_fiber_pool_create(0, &pool) == 0);
+	REQUIRE(rs_fiber_current() == NULL);
+	REQUIRE(rs_fiber_pool_create(SIZE_MAX, &pool) == -EINVAL);
+	REQUIRE(rs_fiber_pool_create(0, &pool) == 0);
 	test_pingpong(pool);
 	test_data(pool);
 	test_immediate_finish(pool);
 	test_interleave(pool);
 	/* Every fiber above finished: all stacks are back in the pool, and
 	 * sequential fibers reused one stack rather than mapping new ones. */
-	CHECK(rs_fiber_pool_idle(pool) == rs_fiber_pool_mapped(pool));
-	CHECK(rs_fiber_pool_mapped(pool) == 2);
+	REQUIRE(rs_fiber_pool_idle(pool) == rs_fiber_pool_mapped(pool));
+	REQUIRE(rs_fiber_pool_mapped(pool) == 2);
 	rs_fiber_pool_destroy(pool);
 	return 0;
 }

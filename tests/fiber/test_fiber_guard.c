@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../check.h"
+
 #include "fiber.h"
 
 #if defined(__has_feature)
@@ -16,15 +18,6 @@
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
 #endif
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			exit(1);					\
-		}							\
-	} while (0)
 
 /* Far deeper than any stack: only the guard page can stop it. */
 static volatile unsigned long depth_limit = 1ul << 40;
@@ -75,13 +68,13 @@ int main(void)
 	return 77;	/* ASan catches the overflow itself, with its own report */
 #endif
 	pid = fork();
-	CHECK(pid >= 0);
+	REQUIRE(pid >= 0);
 	if (pid == 0)
 		child();
-	CHECK(waitpid(pid, &status, 0) == pid);
+	REQUIRE(waitpid(pid, &status, 0) == pid);
 	if (WIFEXITED(status))
 		fprintf(stderr, "child exited with %d\n", WEXITSTATUS(status));
-	CHECK(WIFSIGNALED(status));
-	CHECK(WTERMSIG(status) == SIGSEGV);
+	REQUIRE(WIFSIGNALED(status));
+	REQUIRE(WTERMSIG(status) == SIGSEGV);
 	return 0;
 }

@@ -2,16 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fiber.h"
+#include "../check.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			exit(1);					\
-		}							\
-	} while (0)
+#include "fiber.h"
 
 #define N_FIBERS 10000
 #define N_YIELDS 5
@@ -32,12 +25,12 @@ static void worker_fn(void *arg)
 	int i;
 
 	for (i = 0; i < N_YIELDS; i++) {
-		CHECK(rs_fiber_current() == w->f);
-		CHECK(mine == w->id * 2654435761u);
+		REQUIRE(rs_fiber_current() == w->f);
+		REQUIRE(mine == w->id * 2654435761u);
 		w->steps++;
 		rs_fiber_yield();
 	}
-	CHECK(mine == w->id * 2654435761u);
+	REQUIRE(mine == w->id * 2654435761u);
 	w->steps++;
 }
 
@@ -47,10 +40,10 @@ static void test_all_alive(struct rs_fiber_pool *pool, struct worker *w)
 
 	for (i = 0; i < N_FIBERS; i++) {
 		w[i] = (struct worker){ .id = i, .alive = true };
-		CHECK(rs_fiber_create(pool, worker_fn, &w[i], &w[i].f) == 0);
+		REQUIRE(rs_fiber_create(pool, worker_fn, &w[i], &w[i].f) == 0);
 	}
-	CHECK(rs_fiber_pool_mapped(pool) == N_FIBERS);
-	CHECK(rs_fiber_pool_idle(pool) == 0);
+	REQUIRE(rs_fiber_pool_mapped(pool) == N_FIBERS);
+	REQUIRE(rs_fiber_pool_idle(pool) == 0);
 
 	/* Round-robin, in a different order each round. */
 	while (alive) {
@@ -59,7 +52,7 @@ static void test_all_alive(struct rs_fiber_pool *pool, struct worker *w)
 
 			if (!w[k].alive)
 				continue;
-			CHECK(w[k].steps == rounds);
+			REQUIRE(w[k].steps == rounds);
 			if (!rs_fiber_resume(w[k].f)) {
 				w[k].alive = false;
 				alive--;
@@ -67,10 +60,10 @@ static void test_all_alive(struct rs_fiber_pool *pool, struct worker *w)
 		}
 		rounds++;
 	}
-	CHECK(rounds == N_YIELDS + 1);
+	REQUIRE(rounds == N_YIELDS + 1);
 	for (i = 0; i < N_FIBERS; i++)
-		CHECK(w[i].steps == N_YIELDS + 1);
-	CHECK(rs_fiber_pool_idle(pool) == N_FIBERS);
+		REQUIRE(w[i].steps == N_YIELDS + 1);
+	REQUIRE(rs_fiber_pool_idle(pool) == N_FIBERS);
 }
 
 /* Creating and finishing fibers in waves never maps more stacks than the
@@ -84,13 +77,13 @@ static void test_reuse(struct rs_fiber_pool *pool, struct worker *w)
 		n = 1 + (wave * 37) % 500;
 		for (i = 0; i < n; i++) {
 			w[i] = (struct worker){ .id = wave * 1000 + i };
-			CHECK(rs_fiber_create(pool, worker_fn, &w[i], &w[i].f) == 0);
+			REQUIRE(rs_fiber_create(pool, worker_fn, &w[i], &w[i].f) == 0);
 		}
 		for (i = 0; i < n; i++)
 			while (rs_fiber_resume(w[i].f))
 				;
-		CHECK(rs_fiber_pool_mapped(pool) == before);
-		CHECK(rs_fiber_pool_idle(pool) == before);
+		REQUIRE(rs_fiber_pool_mapped(pool) == before);
+		REQUIRE(rs_fiber_pool_idle(pool) == before);
 	}
 }
 
@@ -101,16 +94,16 @@ static void test_high_water(void)
 	struct worker w[64];
 	unsigned wave, i;
 
-	CHECK(rs_fiber_pool_create(16 * 1024, &pool) == 0);
+	REQUIRE(rs_fiber_pool_create(16 * 1024, &pool) == 0);
 	for (wave = 0; wave < 100; wave++) {
 		for (i = 0; i < 64; i++) {
 			w[i] = (struct worker){ .id = i };
-			CHECK(rs_fiber_create(pool, worker_fn, &w[i], &w[i].f) == 0);
+			REQUIRE(rs_fiber_create(pool, worker_fn, &w[i], &w[i].f) == 0);
 		}
 		for (i = 0; i < 64; i++)
 			while (rs_fiber_resume(w[i].f))
 				;
-		CHECK(rs_fiber_pool_mapped(pool) == 64);
+		REQUIRE(rs_fiber_pool_mapped(pool) == 64);
 	}
 	rs_fiber_pool_destroy(pool);
 }
@@ -120,8 +113,8 @@ int main(void)
 	struct rs_fiber_pool *pool;
 	struct worker *w = calloc(N_FIBERS, sizeof(*w));
 
-	CHECK(w);
-	CHECK(rs_fiber_pool_create(0, &pool) == 0);
+	REQUIRE(w);
+	REQUIRE(rs_fiber_pool_create(0, &pool) == 0);
 	test_all_alive(pool, w);
 	test_reuse(pool, w);
 	rs_fiber_pool_destroy(pool);

@@ -4,16 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fiber.h"
+#include "../check.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			exit(1);					\
-		}							\
-	} while (0)
+#include "fiber.h"
 
 #define STACK_SIZE (64 * 1024)
 #define DEEP_BYTES (54 * 1024)	/* of 64 KiB; the rest covers the fiber's own header and ASan */
@@ -41,7 +34,7 @@ static __attribute__((noinline)) unsigned long deep(unsigned depth)
 		rs_fiber_yield();
 	}
 	for (i = 0; i < sizeof(buf); i++) {
-		CHECK(buf[i] == (unsigned char)(depth * 31 + i));
+		REQUIRE(buf[i] == (unsigned char)(depth * 31 + i));
 		sum += buf[i];
 	}
 	return sum;
@@ -59,14 +52,14 @@ static void test_deep(struct rs_fiber_pool *pool)
 	unsigned long sum = 0, want = 0;
 	unsigned d, i;
 
-	CHECK(rs_fiber_create(pool, deep_fn, &sum, &f) == 0);
-	CHECK(rs_fiber_resume(f));	/* parked at the deepest point */
-	CHECK(!rs_fiber_resume(f));
-	CHECK(max_depth > 50);
+	REQUIRE(rs_fiber_create(pool, deep_fn, &sum, &f) == 0);
+	REQUIRE(rs_fiber_resume(f));	/* parked at the deepest point */
+	REQUIRE(!rs_fiber_resume(f));
+	REQUIRE(max_depth > 50);
 	for (d = 0; d <= max_depth; d++)
 		for (i = 0; i < 480; i++)
 			want += (unsigned char)(d * 31 + i);
-	CHECK(sum == want);
+	REQUIRE(sum == want);
 }
 
 /* ---- floating point across yields ---- */
@@ -104,13 +97,13 @@ static void test_fp(struct rs_fiber_pool *pool)
 	struct rs_fiber *f;
 	int n = 0;
 
-	CHECK(rs_fiber_create(pool, fp_fn, &got, &f) == 0);
+	REQUIRE(rs_fiber_create(pool, fp_fn, &got, &f) == 0);
 	while (rs_fiber_resume(f)) {
 		noise = noise * 0.5 + n * 1.7 - 1.0 / (n + 1.0);
 		n++;
 	}
-	CHECK(n == FP_STEPS);
-	CHECK(got == want);	/* bit-for-bit, not approximately */
+	REQUIRE(n == FP_STEPS);
+	REQUIRE(got == want);	/* bit-for-bit, not approximately */
 }
 
 /* ---- callee-saved integer registers ---- */
@@ -168,7 +161,7 @@ static void check_probe(const uint64_t *out, uint64_t seed)
 	int i;
 
 	for (i = 0; i < 6; i++)
-		CHECK(out[i] == seed + i + 1);
+		REQUIRE(out[i] == seed + i + 1);
 }
 
 static void call_yield(void *unused)
@@ -178,7 +171,7 @@ static void call_yield(void *unused)
 
 static void call_resume(void *f)
 {
-	CHECK(rs_fiber_resume(f));
+	REQUIRE(rs_fiber_resume(f));
 }
 
 static void regs_fn(void *arg)
@@ -198,12 +191,12 @@ static void test_callee_saved(struct rs_fiber_pool *pool)
 	uint64_t out[6];
 	int i;
 
-	CHECK(rs_fiber_create(pool, regs_fn, NULL, &f) == 0);
+	REQUIRE(rs_fiber_create(pool, regs_fn, NULL, &f) == 0);
 	for (i = 0; i < 10; i++) {
 		probe_call(call_resume, f, out, SCHED_SEED + 16 * i);
 		check_probe(out, SCHED_SEED + 16 * i);
 	}
-	CHECK(!rs_fiber_resume(f));
+	REQUIRE(!rs_fiber_resume(f));
 }
 
 /* ---- MXCSR and x87 control word ---- */
@@ -264,10 +257,10 @@ static void fpmode_fn(void *arg)
 	m->third_up = third();
 	for (i = 0; i < 3; i++) {
 		rs_fiber_yield();
-		CHECK((get_mxcsr() & MXCSR_RC_MASK) == MXCSR_RC_UP);
-		CHECK(get_x87cw() == cw);
-		CHECK(fegetround() == FE_UPWARD);
-		CHECK(third() == m->third_up);
+		REQUIRE((get_mxcsr() & MXCSR_RC_MASK) == MXCSR_RC_UP);
+		REQUIRE(get_x87cw() == cw);
+		REQUIRE(fegetround() == FE_UPWARD);
+		REQUIRE(third() == m->third_up);
 	}
 }
 
@@ -278,32 +271,32 @@ static void test_fp_modes(struct rs_fiber_pool *pool)
 	double third_near = third();
 	struct rs_fiber *f;
 
-	CHECK(fesetround(FE_DOWNWARD) == 0);
-	CHECK(rs_fiber_create(pool, fpmode_fn, &m, &f) == 0);
-	CHECK(fesetround(FE_TONEAREST) == 0);
+	REQUIRE(fesetround(FE_DOWNWARD) == 0);
+	REQUIRE(rs_fiber_create(pool, fpmode_fn, &m, &f) == 0);
+	REQUIRE(fesetround(FE_TONEAREST) == 0);
 	while (rs_fiber_resume(f)) {
-		CHECK((get_mxcsr() & MXCSR_RC_MASK) == MXCSR_RC_NEAREST);
-		CHECK(get_x87cw() == cw0);
-		CHECK(third() == third_near);
+		REQUIRE((get_mxcsr() & MXCSR_RC_MASK) == MXCSR_RC_NEAREST);
+		REQUIRE(get_x87cw() == cw0);
+		REQUIRE(third() == third_near);
 	}
-	CHECK(m.start_round == FE_DOWNWARD);
-	CHECK(m.third_up > third_near);
-	CHECK(fegetround() == FE_TONEAREST);
-	CHECK(get_x87cw() == cw0);
+	REQUIRE(m.start_round == FE_DOWNWARD);
+	REQUIRE(m.third_up > third_near);
+	REQUIRE(fegetround() == FE_TONEAREST);
+	REQUIRE(get_x87cw() == cw0);
 }
 
 int main(void)
 {
 	struct rs_fiber_pool *pool;
 
-	CHECK(rs_fiber_pool_create(STACK_SIZE, &pool) == 0);
+	REQUIRE(rs_fiber_pool_create(STACK_SIZE, &pool) == 0);
 	test_deep(pool);
 	test_fp(pool);
 	test_callee_saved(pool);
 	test_fp_modes(pool);
 	/* And once more on a reused, already dirty stack. */
 	test_deep(pool);
-	CHECK(rs_fiber_pool_mapped(pool) == 1);
+	REQUIRE(rs_fiber_pool_mapped(pool) == 1);
 	rs_fiber_pool_destroy(pool);
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* fuzz.h - shared bits of the fuzz targets: the libFuzzer entry point, checks, exact-size copies, split points. */
+/* fuzz.h - shared bits of the fuzz targets: the libFuzzer entry point, REQUIRE that aborts, exact-size copies, split points. */
 #ifndef RS_FUZZ_H
 #define RS_FUZZ_H
 
@@ -11,13 +11,13 @@
 /* Each target defines this; libFuzzer (fuzz build) or replay.c (every other build) calls it. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A property failed: abort, which libFuzzer reports as a crash and saves the input for. */
-#define FUZZ_CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: FUZZ_CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+/*
+ * REQUIRE (tests/check.h) is the property check; in a fuzz target a failed one
+ * aborts, which libFuzzer reports as a crash and saves the input for, and so
+ * does xmalloc's out of memory.
+ */
+#define RS_CHECK_ABORT 1
+#include "../check.h"
 
 /*
  * A heap copy of exactly n bytes. Parsers are handed these rather than a
@@ -26,10 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  */
 static inline char *fuzz_dup(const void *p, size_t n)
 {
-	char *d = malloc(n ? n : 1);
+	char *d = xmalloc(n);
 
-	if (!d)
-		abort();
 	if (n)
 		memcpy(d, p, n);
 	return d;

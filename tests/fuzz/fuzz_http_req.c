@@ -39,27 +39,40 @@ static void check_request(const char *buf, int r, const struct rs_http_request *
 	const char *end = buf + r;
 	size_t len;
 
-	FUZZ_CHECK(req->method == buf && req->method_len > 0);
-	FUZZ_CHECK(inside(req->target, req->target_len, buf, end) && req->target[0] == '/');
-	FUZZ_CHECK(req->path == req->target && req->path_len <= req->target_len);
-	FUZZ_CHECK(inside(req->query, req->query_len, req->target, req->target + req->target_len));
-	FUZZ_CHECK(req->minor_version == 0 || req->minor_version == 1);
-	FUZZ_CHECK(req->num_headers <= lim->max_headers);
-	FUZZ_CHECK(req->content_length <= lim->max_body_bytes);
-	FUZZ_CHECK(req->body + req->content_length == end);
+	/* Empty lines before the request line are skipped. */
+	REQUIRE(req->method >= buf && req->method_len > 0);
+	for (const char *p = buf; p < req->method; p++)
+		REQUIRE(*p == '\r' || *p == '\n');
+	REQUIRE(inside(req->target, req->target_len, buf, end));
+	if (req->target[0] == '/') {
+		REQUIRE(req->path == req->target && req->path_len <= req->target_len && !req->authority);
+	} else { /* absolute-form: the path follows the authority, or is "/" */
+		REQUIRE(req->authority && req->authority_len > 0 &&
+			   inside(req->authority, req->authority_len, req->target, req->target + req->target_len));
+		REQUIRE(req->path_len > 0 && req->path[0] == '/');
+		REQUIRE(inside(req->path, req->path_len, req->target, req->target + req->target_len) ||
+			   req->path_len == 1);
+	}
+	REQUIRE(inside(req->query, req->query_len, req->target, req->target + req->target_len));
+	REQUIRE(req->client_fd == -1);
+	REQUIRE(rs_http_check_host(req) == 0 || rs_http_check_host(req) == -400);
+	REQUIRE(req->minor_version == 0 || req->minor_version == 1);
+	REQUIRE(req->num_headers <= lim->max_headers);
+	REQUIRE(req->content_length <= lim->max_body_bytes);
+	REQUIRE(req->body + req->content_length == end);
 	for (size_t i = 0; i < req->num_headers; i++) {
 		const struct rs_http_header *h = &req->headers[i];
 
-		FUZZ_CHECK(h->name_len > 0 && inside(h->name, h->name_len, buf, end));
-		FUZZ_CHECK(inside(h->value, h->value_len, buf, end));
+		REQUIRE(h->name_len > 0 && inside(h->name, h->name_len, buf, end));
+		REQUIRE(inside(h->value, h->value_len, buf, end));
 	}
 	/* The lookups the workloads make. */
 	const struct rs_http_header *h = rs_http_header(req, "content-length");
-	FUZZ_CHECK(h || req->content_length == 0);
+	REQUIRE(h || req->content_length == 0);
 	const char *v = rs_http_query_param(req, "queries", &len);
-	FUZZ_CHECK(!v || inside(v, len, req->query, req->query + req->query_len));
+	REQUIRE(!v || inside(v, len, req->query, req->query + req->query_len));
 	v = rs_http_query_param(req, "", &len);
-	FUZZ_CHECK(!v || inside(v, len, req->query, req->query + req->query_len));
+	REQUIRE(!v || inside(v, len, req->query, req->query + req->query_len));
 }
 
 /* The error answer the server sends must be one the load generator can frame. */
@@ -68,12 +81,12 @@ static void check_error_answer(int status)
 	struct rs_buf out = { 0 };
 	struct rs_resp resp;
 
-	FUZZ_CHECK(status == 400 || status == 413 || status == 431 || status == 501 ||
+	REQUIRE(status == 400 || status == 413 || status == 417 || status == 431 || status == 501 ||
 		   status == 505);
-	FUZZ_CHECK(rs_http_respond_error(&out, status, false) == 0);
+	REQUIRE(rs_http_respond_error(&out, status, false) == 0);
 	rs_resp_init(&resp);
-	FUZZ_CHECK(rs_resp_parse(&resp, rs_buf_head(&out), out.len) == (ssize_t)out.len);
-	FUZZ_CHECK(resp.status == status && resp.close);
+	REQUIRE(rs_resp_parse(&resp, rs_buf_head(&out), out.len) == (ssize_t)out.len);
+	REQUIRE(resp.status == status && resp.close);
 	rs_buf_free(&out);
 }
 
@@ -112,7 +125,7 @@ static size_t parse_whole(const char *data, size_t size, const struct rs_http_li
 	while (n < MAX_REQS) {
 		int r = rs_http_parse(&p, data + off, size - off, lim, &req);
 
-		FUZZ_CHECK(r <= (int)(size - off));
+		REQUIRE(r <= (int)(size - off));
 		if (r > 0)
 			check_request(data + off, r, &req, lim);
 		else if (r < 0)
@@ -153,8 +166,8 @@ static void parse_split(const char *data, size_t size, const struct rs_http_limi
 			if (r != 0) {
 				struct outcome o = record(r, &req);
 
-				FUZZ_CHECK(n < nwant);
-				FUZZ_CHECK(same(&o, &want[n]));
+				REQUIRE(n < nwant);
+				REQUIRE(same(&o, &want[n]));
 				n++;
 			}
 			free(buf);
@@ -168,7 +181,7 @@ static void parse_split(const char *data, size_t size, const struct rs_http_limi
 	}
 	/* The whole parse ended incomplete (0) exactly when the split one ran out of bytes. */
 	if (n < nwant) {
-		FUZZ_CHECK(n == nwant - 1 && want[n].r == 0);
+		REQUIRE(n == nwant - 1 && want[n].r == 0);
 	}
 }
 

@@ -47,15 +47,15 @@ static bool same(const struct outcome *a, const struct outcome *b, bool exact_er
 static void check_response(ssize_t r, size_t avail, const struct rs_resp *resp)
 {
 	if (r < 0) {
-		FUZZ_CHECK(r == -EPROTO || r == -ENOTSUP || r == -EMSGSIZE);
+		REQUIRE(r == -EPROTO || r == -ENOTSUP || r == -EMSGSIZE);
 		return;
 	}
-	FUZZ_CHECK((size_t)r <= avail);
+	REQUIRE((size_t)r <= avail);
 	if (r == 0)
 		return;
-	FUZZ_CHECK(resp->status >= 200 && resp->status <= 599);
-	FUZZ_CHECK(resp->head_len >= 14 && resp->head_len <= RS_RESP_MAX_HEAD);
-	FUZZ_CHECK((size_t)r == resp->head_len + resp->body_len);
+	REQUIRE(resp->status >= 200 && resp->status <= 599);
+	REQUIRE(resp->head_len >= 14 && resp->head_len <= RS_RESP_MAX_HEAD);
+	REQUIRE((size_t)r == resp->head_len + resp->body_len);
 }
 
 static size_t parse_whole(const char *data, size_t size, struct outcome *out)
@@ -103,7 +103,7 @@ static void parse_split(const char *data, size_t size, uint32_t seed, const stru
 			if (r != 0) {
 				struct outcome o = record(r, &resp);
 
-				FUZZ_CHECK(same(&o, &want[n], exact));
+				REQUIRE(same(&o, &want[n], exact));
 				n++;
 			}
 			if (r <= 0 || n == nwant)
@@ -115,7 +115,7 @@ static void parse_split(const char *data, size_t size, uint32_t seed, const stru
 			break;
 	}
 	if (n < nwant) {
-		FUZZ_CHECK(n == nwant - 1 && want[n].r == 0);
+		REQUIRE(n == nwant - 1 && want[n].r == 0);
 	}
 }
 

@@ -65,12 +65,12 @@ static void walk_result(const struct rs_pg_result *r)
 	struct rs_buf bytes = { 0 };
 
 	if (!r->ok) {
-		FUZZ_CHECK(r->err.message);
+		REQUIRE(r->err.message);
 		return;
 	}
-	FUZZ_CHECK(r->ncols >= 0);
+	REQUIRE(r->ncols >= 0);
 	for (int col = 0; col < r->ncols; col++)
-		FUZZ_CHECK(rs_pg_colnum(r, r->cols[col].name) <= col);
+		REQUIRE(rs_pg_colnum(r, r->cols[col].name) <= col);
 	for (size_t row = 0; row < r->nrows; row++) {
 		for (int col = 0; col < r->ncols; col++) {
 			int64_t i;
@@ -79,8 +79,8 @@ static void walk_result(const struct rs_pg_result *r)
 			size_t len;
 			const char *t = rs_pg_get_text(r, row, col, &len);
 
-			FUZZ_CHECK(!t || t[len] == '\0');
-			FUZZ_CHECK(!rs_pg_is_null(r, row, col) || !t);
+			REQUIRE(!t || t[len] == '\0');
+			REQUIRE(!rs_pg_is_null(r, row, col) || !t);
 			rs_pg_get_int(r, row, col, &i);
 			rs_pg_get_float8(r, row, col, &d);
 			rs_pg_get_bool(r, row, col, &b);
@@ -88,7 +88,7 @@ static void walk_result(const struct rs_pg_result *r)
 			rs_pg_get_bytea(r, row, col, &bytes);
 		}
 	}
-	FUZZ_CHECK(rs_pg_get_text(r, r->nrows, 0, NULL) == NULL);
+	REQUIRE(rs_pg_get_text(r, r->nrows, 0, NULL) == NULL);
 	rs_buf_free(&bytes);
 }
 
@@ -98,7 +98,7 @@ static size_t collect(struct rs_pgw_conn *c)
 	size_t n = 0;
 
 	while (rs_pgw_conn_next_done(c, &d) == 0) {
-		FUZZ_CHECK((d.status == 0) == (d.res != NULL));
+		REQUIRE((d.status == 0) == (d.res != NULL));
 		if (d.res)
 			walk_result(d.res);
 		rs_pg_result_free(d.res);
@@ -135,8 +135,8 @@ static void drive(const struct rs_pgw_conn_cfg *cfg, const uint8_t *ops, size_t 
 	struct rs_pgw_conn *c;
 	bool sent = false;
 
-	FUZZ_CHECK(rs_pgw_conn_new(cfg, &c) == 0);
-	FUZZ_CHECK(rs_pgw_conn_start(c) == 0);
+	REQUIRE(rs_pgw_conn_new(cfg, &c) == 0);
+	REQUIRE(rs_pgw_conn_start(c) == 0);
 	while (off < len && !rs_pgw_conn_broken(c)) {
 		size_t n = fuzz_rand(&seed) % step + 1;
 		char *p;
@@ -148,7 +148,7 @@ static void drive(const struct rs_pgw_conn_cfg *cfg, const uint8_t *ops, size_t 
 			n = boundary - off;
 		/* What the glue would send: the conn must not care when it leaves. */
 		rs_pgw_sent(c, rs_pgw_out(c)->len);
-		FUZZ_CHECK(rs_pgw_recv_space(c, &p, &room) == 0 && room > 0);
+		REQUIRE(rs_pgw_recv_space(c, &p, &room) == 0 && room > 0);
 		if (n > room)
 			n = room;
 		memcpy(p, stream + off, n);
@@ -167,11 +167,11 @@ static void drive(const struct rs_pgw_conn_cfg *cfg, const uint8_t *ops, size_t 
 	}
 	/* EOF: whatever is still pending fails, nothing is lost. */
 	rs_pgw_received(c, 0);
-	FUZZ_CHECK(rs_pgw_conn_broken(c) && rs_pgw_conn_status(c) < 0);
-	FUZZ_CHECK(*rs_pgw_conn_errmsg(c));
+	REQUIRE(rs_pgw_conn_broken(c) && rs_pgw_conn_status(c) < 0);
+	REQUIRE(*rs_pgw_conn_errmsg(c));
 	done += collect(c);
-	FUZZ_CHECK(rs_pgw_conn_pending(c) == 0);
-	FUZZ_CHECK(done == submitted);
+	REQUIRE(rs_pgw_conn_pending(c) == 0);
+	REQUIRE(done == submitted);
 	rs_pgw_conn_free(c);
 }
 
@@ -194,21 +194,21 @@ static void parse_all(const char *stream, size_t len)
 		int8_t fmt;
 		char tx;
 
-		FUZZ_CHECK((size_t)n == (size_t)m.len + 5 && (size_t)n <= len);
-		FUZZ_CHECK(m.body == stream + 5);
+		REQUIRE((size_t)n == (size_t)m.len + 5 && (size_t)n <= len);
+		REQUIRE(m.body == stream + 5);
 		if (!rs_pgw_parse_fields(&m, &f) && f.message)
-			FUZZ_CHECK(f.message >= m.body && f.message < m.body + m.len);
+			REQUIRE(f.message >= m.body && f.message < m.body + m.len);
 		if (!rs_pgw_rowdesc(&m, &cnt, &cur))
 			for (uint16_t i = 0; i < cnt && !rs_pgw_rowdesc_col(&cur, &col); i++)
-				FUZZ_CHECK(col.name + col.namelen < m.body + m.len);
+				REQUIRE(col.name + col.namelen < m.body + m.len);
 		if (!rs_pgw_datarow(&m, &cnt, &cur))
 			for (uint16_t i = 0; i < cnt && !rs_pgw_datarow_val(&cur, &s, &i32); i++)
-				FUZZ_CHECK(i32 == -1 || s + i32 <= m.body + m.len);
+				REQUIRE(i32 == -1 || s + i32 <= m.body + m.len);
 		if (!rs_pgw_command_complete(&m, &s, &sz))
-			FUZZ_CHECK(s[sz] == '\0');
+			REQUIRE(s[sz] == '\0');
 		rs_pgw_param_status(&m, &s, &t);
 		if (!rs_pgw_backend_key(&m, &i32, &s, &sz))
-			FUZZ_CHECK(sz >= 1 && sz <= 256);
+			REQUIRE(sz >= 1 && sz <= 256);
 		rs_pgw_ready(&m, &tx);
 		if (!rs_pgw_auth(&m, &a))
 			rs_pgw_auth_has_mech(&a, "SCRAM-SHA-256");
@@ -217,7 +217,7 @@ static void parse_all(const char *stream, size_t len)
 			while (!rs_pgw_cur_u32(&cur, &u32))
 				;
 		if (!rs_pgw_copy_response(&m, &fmt, &cnt, &cur))
-			FUZZ_CHECK(cur.end - cur.p == 2 * cnt);
+			REQUIRE(cur.end - cur.p == 2 * cnt);
 		if (!rs_pgw_negotiate(&m, &i32, &j32, &cur))
 			for (int32_t i = 0; i < j32 && !rs_pgw_cur_str(&cur, &s); i++)
 				;
@@ -225,7 +225,7 @@ static void parse_all(const char *stream, size_t len)
 		stream += n;
 		len -= (size_t)n;
 	}
-	FUZZ_CHECK(n == 0 || n == -EPROTO);
+	REQUIRE(n == 0 || n == -EPROTO);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -31,29 +31,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *first, *last = NULL;
 	int err;
 
-	FUZZ_CHECK(rs_scram_start(&s, "", NONCE, &out) == 0);
-	FUZZ_CHECK(out.len == strlen("n,,n=,r=" NONCE));
+	REQUIRE(rs_scram_start(&s, "", NONCE, &out) == 0);
+	REQUIRE(out.len == strlen("n,,n=,r=" NONCE));
 	first = fuzz_dup(data, first_len);
 	err = rs_scram_continue(&s, PASSWORD, first, first_len, &final);
-	FUZZ_CHECK(err == 0 || err == -EBADMSG);
+	REQUIRE(err == 0 || err == -EBADMSG);
 	if (err) {
 		/* Refused: nothing half-written, and a reason to log. */
-		FUZZ_CHECK(final.len == 0 && s.why);
+		REQUIRE(final.len == 0 && s.why);
 		goto out;
 	}
 	/* client-final: our nonce extended by the server's, and a 32-byte proof in base64. */
-	FUZZ_CHECK(final.len > strlen("c=biws,r=" NONCE ",p=") + 44 - 1);
-	FUZZ_CHECK(!memcmp(rs_buf_head(&final), "c=biws,r=" NONCE, strlen("c=biws,r=" NONCE)));
-	FUZZ_CHECK(!memcmp(rs_buf_head(&final) + final.len - 47, ",p=", 3));
+	REQUIRE(final.len > strlen("c=biws,r=" NONCE ",p=") + 44 - 1);
+	REQUIRE(!memcmp(rs_buf_head(&final), "c=biws,r=" NONCE, strlen("c=biws,r=" NONCE)));
+	REQUIRE(!memcmp(rs_buf_head(&final) + final.len - 47, ",p=", 3));
 	if (!nul)
 		goto out;
 	last = fuzz_dup(nul + 1, size - first_len - 1);
 	err = rs_scram_finish(&s, last, size - first_len - 1);
-	FUZZ_CHECK(err == 0 || err == -EBADMSG || err == -EACCES);
-	FUZZ_CHECK(err == 0 || s.why);
+	REQUIRE(err == 0 || err == -EBADMSG || err == -EACCES);
+	REQUIRE(err == 0 || s.why);
 	/* The exchange is over either way: a second final is refused. */
 	if (!err)
-		FUZZ_CHECK(rs_scram_finish(&s, last, size - first_len - 1) == -EINVAL);
+		REQUIRE(rs_scram_finish(&s, last, size - first_len - 1) == -EINVAL);
 out:
 	rs_scram_clear(&s);
 	rs_buf_free(&out);

@@ -61,6 +61,12 @@ def http_req():
           b"x" * 17)
     write("http_req", "tab-ows", b"\x0b" + crlf("GET /a?b=c HTTP/1.1", "X-Y:\t v \t",
           "content-length:  0  "))
+    write("http_req", "leading-crlf", b"\x0c\r\n\n" + crlf("GET /json HTTP/1.1", "Host: a") + b"\r\n" +
+          crlf("GET /db HTTP/1.1", "Host: [::1]:80"))
+    write("http_req", "absolute-form", b"\x0d" + crlf("GET http://a:8/q?queries=2 HTTP/1.1", "Host: a") +
+          crlf("GET HTTPS://b HTTP/1.1", "Host: b"))
+    write("http_req", "expect", b"\x0e" + crlf("POST /p HTTP/1.1", "Host: a", "Expect: 100-continue",
+          "Content-Length: 3") + b"abc")
 
 
 def http_resp():

@@ -15,7 +15,8 @@ stamp="$work/.started"
 # -timeout: an input slower than 10 s counts as a hang; -max_len: requests, responses and
 # server streams worth finding bugs in fit in 4 KiB.
 # The outer timeout catches a target that hangs outside libFuzzer's reach.
-timeout -k 10 $((secs + 120)) "$target" -max_total_time="$secs" -timeout=10 -max_len=4096 \
+# -error_exitcode=1: libFuzzer's own default for a crash is 77, which meson reads as a skip.
+timeout -k 10 $((secs + 120)) "$target" -max_total_time="$secs" -timeout=10 -max_len=4096 -error_exitcode=1 \
 	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/crashes/" \
 	"$work/corpus" "$seeds"
 rc=$?

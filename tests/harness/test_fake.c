@@ -12,6 +12,7 @@
 
 #include "client.h"
 #include "loadgen.h"
+#include "opts.h"
 
 enum mode { GOOD, BADBODY, CHUNKED, NOTFOUND, CLOSE, SILENT };
 
@@ -81,10 +82,10 @@ static int fake_start(enum mode m)
 	pthread_t t;
 
 	mode = m;
-	CHECK(lfd >= 0 && !bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) && !listen(lfd, 128), "listen: %s",
+	REQUIRE(lfd >= 0 && !bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) && !listen(lfd, 128), "listen: %s",
 	      strerror(errno));
 	getsockname(lfd, (struct sockaddr *)&sa, &len);
-	CHECK(!pthread_create(&t, NULL, accept_loop, (void *)(intptr_t)lfd), "pthread_create");
+	REQUIRE(!pthread_create(&t, NULL, accept_loop, (void *)(intptr_t)lfd), "pthread_create");
 	pthread_detach(t);
 	return ntohs(sa.sin_port);
 }
@@ -100,7 +101,7 @@ static struct rs_lg_cfg cfg_for(int port)
 static void run(const struct rs_lg_cfg *cfg, struct rs_lg_result *res)
 {
 	int err = rs_lg_run(cfg, res);
-	CHECK(!err, "rs_lg_run: %s", strerror(-err));
+	REQUIRE(!err, "rs_lg_run: %s", strerror(-err));
 	fprintf(stderr, "requests %" PRIu64 ", connect %" PRIu64 ", reset %" PRIu64 ", timeout %" PRIu64
 			", non2xx %" PRIu64 ", invalid %" PRIu64 ", %.2f s%s\n", res->requests, res->connect_errors,
 		res->resets, res->timeouts, res->non2xx, res->invalid, res->elapsed_s,
@@ -131,11 +132,11 @@ static void case_error_class(enum mode m)
 	uint64_t terrs;
 
 	run(&cfg, &res);
-	CHECK(res.requests == 0, "requests counted: %" PRIu64, res.requests);
-	CHECK(m != BADBODY && m != CHUNKED ? 1 : res.invalid > 0 && res.invalid == errors(&res),
+	REQUIRE(res.requests == 0, "requests counted: %" PRIu64, res.requests);
+	REQUIRE(m != BADBODY && m != CHUNKED ? 1 : res.invalid > 0 && res.invalid == errors(&res),
 	      "invalid %" PRIu64, res.invalid);
-	CHECK(m != NOTFOUND || (res.non2xx > 0 && res.non2xx == errors(&res)), "non2xx %" PRIu64, res.non2xx);
-	CHECK(timeline_sum(&res, &terrs) == 0 && terrs == errors(&res), "timeline errors %" PRIu64, terrs);
+	REQUIRE(m != NOTFOUND || (res.non2xx > 0 && res.non2xx == errors(&res)), "non2xx %" PRIu64, res.non2xx);
+	REQUIRE(timeline_sum(&res, &terrs) == 0 && terrs == errors(&res), "timeline errors %" PRIu64, terrs);
 	rs_lg_result_free(&res);
 }
 
@@ -144,7 +145,7 @@ static void case_close(void)
 	struct rs_lg_cfg cfg = cfg_for(fake_start(CLOSE));
 	struct rs_lg_result res;
 	run(&cfg, &res);
-	CHECK(res.requests > 0 && errors(&res) == 0, "Connection: close with nothing lost is no error");
+	REQUIRE(res.requests > 0 && errors(&res) == 0, "Connection: close with nothing lost is no error");
 	rs_lg_result_free(&res);
 }
 
@@ -157,7 +158,7 @@ static void case_silent(void)
 	cfg.pipeline = 3;
 	run(&cfg, &res);
 	/* Each reset connection loses its three requests as timeouts. */
-	CHECK(res.requests == 0 && res.timeouts >= 12 && res.timeouts % 3 == 0 && res.timeouts == errors(&res),
+	REQUIRE(res.requests == 0 && res.timeouts >= 12 && res.timeouts % 3 == 0 && res.timeouts == errors(&res),
 	      "timeouts %" PRIu64, res.timeouts);
 	rs_lg_result_free(&res);
 }
@@ -167,7 +168,7 @@ static void case_refused(void)
 	struct rs_lg_cfg cfg = cfg_for(free_port());
 	struct rs_lg_result res;
 	run(&cfg, &res);
-	CHECK(res.requests == 0 && res.connect_errors >= 4 && res.connect_errors == errors(&res),
+	REQUIRE(res.requests == 0 && res.connect_errors >= 4 && res.connect_errors == errors(&res),
 	      "connect errors %" PRIu64, res.connect_errors);
 	rs_lg_result_free(&res);
 }
@@ -193,11 +194,11 @@ static void case_stop(void)
 	pthread_create(&t, NULL, stopper, NULL);
 	run(&cfg, &res);
 	pthread_join(t, NULL);
-	CHECK(res.partial, "not marked partial");
-	CHECK(res.elapsed_s > 1.0 && res.elapsed_s < 30.0, "elapsed %.2f", res.elapsed_s);
-	CHECK(res.nseconds == (int)ceil(res.elapsed_s), "seconds %d for %.3f s (the last one partial)", res.nseconds,
+	REQUIRE(res.partial, "not marked partial");
+	REQUIRE(res.elapsed_s > 1.0 && res.elapsed_s < 30.0, "elapsed %.2f", res.elapsed_s);
+	REQUIRE(res.nseconds == (int)ceil(res.elapsed_s), "seconds %d for %.3f s (the last one partial)", res.nseconds,
 	      res.elapsed_s);
-	CHECK(res.requests > 0 && timeline_sum(&res, &terrs) == res.requests, "timeline sum");
+	REQUIRE(res.requests > 0 && timeline_sum(&res, &terrs) == res.requests, "timeline sum");
 	rs_lg_result_free(&res);
 }
 
@@ -211,10 +212,10 @@ static void case_warmup(void)
 	cfg.duration_s = 2;
 	cfg.threads = 2;
 	run(&cfg, &res);
-	CHECK(!res.partial && res.nseconds == 2, "seconds %d", res.nseconds);
-	CHECK(res.elapsed_s > 1.99 && res.elapsed_s < 2.01, "elapsed %.3f", res.elapsed_s);
-	CHECK(res.requests > 0 && timeline_sum(&res, &terrs) == res.requests && !terrs, "timeline sum");
-	CHECK(rs_hist_count(res.latency) == res.requests && rs_hist_count(res.latency_raw) == res.requests,
+	REQUIRE(!res.partial && res.nseconds == 2, "seconds %d", res.nseconds);
+	REQUIRE(res.elapsed_s > 1.99 && res.elapsed_s < 2.01, "elapsed %.3f", res.elapsed_s);
+	REQUIRE(res.requests > 0 && timeline_sum(&res, &terrs) == res.requests && !terrs, "timeline sum");
+	REQUIRE(rs_hist_count(res.latency) == res.requests && rs_hist_count(res.latency_raw) == res.requests,
 	      "histogram counts");
 	rs_lg_result_free(&res);
 }
@@ -224,23 +225,23 @@ static void case_parse(void)
 	struct rs_lg_cfg cfg = { 0 };
 	int cpus[8];
 
-	CHECK(rs_lg_parse_paths(&cfg, "/db:3,/fortunes:1,/queries?queries=20,/x:y") == 0, "parse paths");
-	CHECK(cfg.npaths == 4 && !strcmp(cfg.paths[0].path, "/db") && cfg.paths[0].weight == 3 &&
+	REQUIRE(rs_lg_parse_paths(&cfg, "/db:3,/fortunes:1,/queries?queries=20,/x:y") == 0, "parse paths");
+	REQUIRE(cfg.npaths == 4 && !strcmp(cfg.paths[0].path, "/db") && cfg.paths[0].weight == 3 &&
 	      !strcmp(cfg.paths[1].path, "/fortunes") && cfg.paths[1].weight == 1 &&
 	      !strcmp(cfg.paths[2].path, "/queries?queries=20") && cfg.paths[2].weight == 1 &&
 	      !strcmp(cfg.paths[3].path, "/x:y"), "parsed paths");
 	rs_lg_free_paths(&cfg);
-	CHECK(rs_lg_parse_paths(&cfg, "db") == -EINVAL, "a path without /");
-	CHECK(rs_lg_parse_paths(&cfg, "/db:0") == -EINVAL, "weight 0");
-	CHECK(rs_lg_parse_paths(&cfg, "") == -EINVAL, "empty");
-	CHECK(rs_lg_parse_cpus("0,2-4", cpus, 8) == 4 && cpus[0] == 0 && cpus[3] == 4, "cpus 0,2-4");
-	CHECK(rs_lg_parse_cpus("1-", cpus, 8) == -EINVAL && rs_lg_parse_cpus("0-9", cpus, 8) == -EINVAL,
+	REQUIRE(rs_lg_parse_paths(&cfg, "db") == -EINVAL, "a path without /");
+	REQUIRE(rs_lg_parse_paths(&cfg, "/db:0") == -EINVAL, "weight 0");
+	REQUIRE(rs_lg_parse_paths(&cfg, "") == -EINVAL, "empty");
+	REQUIRE(rs_parse_cpu_list("0,2-4", cpus, 8) == 4 && cpus[0] == 0 && cpus[3] == 4, "cpus 0,2-4");
+	REQUIRE(rs_parse_cpu_list("1-", cpus, 8) == -EINVAL && rs_parse_cpu_list("0-9", cpus, 8) == -EINVAL,
 	      "bad cpu lists");
 }
 
 int main(int argc, char **argv)
 {
-	CHECK(argc == 2, "usage: test_fake CASE");
+	REQUIRE(argc == 2, "usage: test_fake CASE");
 	const char *c = argv[1];
 	if (!strcmp(c, "badbody"))
 		case_error_class(BADBODY);

@@ -5,21 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
+
 #include "hist.h"
 
 #define N 200000
-
-static int failures;
-
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                     \
-			fputc('\n', stderr);                              \
-			failures++;                                       \
-		}                                                         \
-	} while (0)
 
 static uint64_t rng = 88172645463325252ull;
 

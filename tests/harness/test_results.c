@@ -7,20 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../check.h"
+#include "hist.h"
+#include "hist_file.h"
+#include "hlog.h"
 #include "results.h"
 #include "lg_files.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                     \
-			fputc('\n', stderr);                              \
-			failures++;                                       \
-		}                                                         \
-	} while (0)
 
 static void redacts(const char *in, const char *want)
 {
@@ -87,16 +79,43 @@ static void fake_result(struct rs_lg_result *res)
 		res->seconds[s].requests = 100 * (uint64_t)(s + 1);
 		res->seconds[s].p50_us = 1000;
 		res->seconds[s].p99_us = 2000;
+		struct rs_hist *sec;
+		rs_hist_new(&sec);
 		for (int i = 0; i < 100 * (s + 1); i++) {
 			rs_hist_record(res->latency, 1000 + (uint64_t)i);
 			rs_hist_record(res->latency_raw, 900 + (uint64_t)i);
+			rs_hist_record(sec, 1000 + (uint64_t)i);
 		}
+		rs_hist_snap_new(sec, &res->seconds[s].hist);
+		rs_hist_free(sec);
 	}
+	res->t0_unix_s = 1764640000.25;
 	res->requests = 600;
 	res->elapsed_s = 3.0;
 	res->rps = 200;
 	res->timeouts = 2;
 	res->target_rate = 200;
+}
+
+struct hlog_seen {
+	int untagged;
+	uint64_t untagged_count, run_count, raw_count;
+};
+
+static int hlog_line(void *arg, const struct rs_hlog_interval *iv)
+{
+	struct hlog_seen *s = arg;
+	if (!iv->tag) {
+		CHECK(iv->start_s == s->untagged && iv->length_s == 1, "line %d: start %g length %g", s->untagged,
+		      iv->start_s, iv->length_s);
+		s->untagged++;
+		s->untagged_count += rs_hist_count(iv->h);
+	} else if (!strcmp(iv->tag, "run")) {
+		s->run_count += rs_hist_count(iv->h);
+	} else if (!strcmp(iv->tag, "raw")) {
+		s->raw_count += rs_hist_count(iv->h);
+	}
+	return 0;
 }
 
 static void test_write(const char *root)
@@ -116,6 +135,11 @@ static void test_write(const char *root)
 	CHECK(run && json_is_string(json_object_get(json_object_get(run, "host"), "kernel")), "host.kernel");
 	CHECK(json_is_string(json_object_get(json_object_get(run, "versions"), "compiler")), "versions.compiler");
 	CHECK(json_integer_value(json_object_get(json_object_get(run, "loadgen"), "conns")) == 8, "loadgen.conns");
+	/* The offered rate once, at the top: not again under loadgen or summary (run.json schema 2). */
+	CHECK(json_integer_value(json_object_get(run, "rate")) == 200, "rate");
+	CHECK(!json_object_get(json_object_get(run, "loadgen"), "rate") &&
+	      !json_object_get(json_object_get(run, "summary"), "rate"), "the rate is written more than once");
+	CHECK(json_is_boolean(json_object_get(json_object_get(run, "summary"), "sustained")), "summary.sustained");
 	CHECK(rs_results_write(dir, run, &res, header, rows) == 0, "write");
 
 	struct lg_files f;
@@ -124,6 +148,35 @@ static void test_write(const char *root)
 	      f.summary_requests, f.timeline_requests);
 	CHECK(f.hgrm_total == 600 && f.hgrm_raw_total == 600, ".hgrm totals %" PRIu64 " / %" PRIu64, f.hgrm_total,
 	      f.hgrm_raw_total);
+	/* latency.hist reads back to the very histogram written (what several hosts' runs merge from). */
+	struct rs_hist *back;
+	char path[4096];
+	CHECK(rs_hist_new(&back) == 0, "rs_hist_new");
+	snprintf(path, sizeof path, "%s/latency.hist", dir);
+	CHECK(rs_hist_load_counts(path, back) == 0 && rs_hist_count(back) == 600 &&
+	      rs_hist_percentile(back, 99) == rs_hist_percentile(res.latency, 99), "latency.hist does not read back");
+	snprintf(path, sizeof path, "%s/latency_raw.hist", dir);
+	CHECK(rs_hist_load_counts(path, back) == 0 && rs_hist_count(back) == 600, "latency_raw.hist does not read back");
+	/* latency.hlog: three 1 s lines (100, 200, 300 requests), then Tag=run and Tag=raw, all 600. */
+	struct hlog_seen seen = { 0 };
+	snprintf(path, sizeof path, "%s/latency.hlog", dir);
+	CHECK(rs_hlog_read(path, hlog_line, &seen) == 0, "latency.hlog does not read");
+	CHECK(seen.untagged == 3 && seen.untagged_count == 600 && seen.run_count == 600 && seen.raw_count == 600,
+	      "latency.hlog: %d untagged lines of %" PRIu64 ", run %" PRIu64 ", raw %" PRIu64, seen.untagged,
+	      seen.untagged_count, seen.run_count, seen.raw_count);
+	rs_hist_reset(back);
+	CHECK(rs_hlog_merge_run(path, back) == 0 && rs_hist_count(back) == 600 &&
+	      rs_hist_percentile(back, 99) == rs_hist_percentile(res.latency, 99) &&
+	      rs_hist_max(back) == rs_hist_max(res.latency), "latency.hlog's Tag=run is not the run's histogram");
+	FILE *hl = fopen(path, "r");
+	char head[512] = "";
+	while (hl && fgets(head, sizeof head, hl) && strncmp(head, "#[StartTime:", 12))
+		;
+	static const char start[] = "#[StartTime: 1764640000.250 (seconds since epoch)";
+	CHECK(strstr(head, start) == head, "StartTime line: %s", head);
+	if (hl)
+		fclose(hl);
+	rs_hist_free(back);
 	CHECK(f.timeline_rows == 3 && f.timeline_columns == 7, "timeline %d rows, %d columns", f.timeline_rows,
 	      f.timeline_columns);
 	CHECK(f.summary_timeouts == 2, "summary.errors.timeout %" PRIu64, f.summary_timeouts);

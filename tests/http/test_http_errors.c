@@ -4,19 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
+
 #include "http.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                          \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                             \
-			fputc('\n', stderr);                                      \
-			failures++;                                               \
-		}                                                                 \
-	} while (0)
 
 /* A literal and its length, so cases may hold NUL bytes. */
 #define S(lit) lit, sizeof(lit) - 1
@@ -32,7 +22,8 @@ static const struct error_case cases[] = {
 	/* malformed request line */
 	{ "garbage", S("garbage\r\n\r\n"), -400 },
 	{ "tls-hello", S("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"), -400 },
-	{ "leading-crlf", S("\r\nGET / HTTP/1.1\r\n\r\n"), -400 },
+	{ "leading-bare-cr", S("\rGET / HTTP/1.1\r\n\r\n"), -400 },
+	{ "leading-crlf-garbage", S("\r\n\r\n\x16\x03\x01"), -400 },
 	{ "missing-version", S("GET /\r\n\r\n"), -400 },
 	{ "empty-version", S("GET / \r\n\r\n"), -400 },
 	{ "trailing-space", S("GET / HTTP/1.1 \r\n\r\n"), -400 },
@@ -40,7 +31,9 @@ static const struct error_case cases[] = {
 	{ "bad-method-paren", S("GE(T / HTTP/1.1\r\n\r\n"), -400 },
 	{ "bad-method-at", S("GET@ / HTTP/1.1\r\n\r\n"), -400 },
 	{ "tab-separator", S("GET\t/ HTTP/1.1\r\n\r\n"), -400 },
-	{ "absolute-form", S("GET http://h/ HTTP/1.1\r\n\r\n"), -400 },
+	{ "absolute-form-no-authority", S("GET http:///a HTTP/1.1\r\n\r\n"), -400 },
+	{ "absolute-form-other-scheme", S("GET ftp://h/ HTTP/1.1\r\n\r\n"), -400 },
+	{ "expect-other", S("POST / HTTP/1.1\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\nx"), -417 },
 	{ "asterisk-form", S("OPTIONS * HTTP/1.1\r\n\r\n"), -400 },
 	{ "target-ctl", S("GET /a\x01z HTTP/1.1\r\n\r\n"), -400 },
 	{ "target-del", S("GET /a\x7fz HTTP/1.1\r\n\r\n"), -400 },
@@ -92,18 +85,6 @@ static const struct error_case cases[] = {
 	{ "incomplete-line", S("GET /abc"), 0 },
 	{ "incomplete-body", S("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab"), 0 },
 };
-
-/* Tests have nothing to fall back on: no memory is a failed run. */
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		perror("malloc");
-		exit(1);
-	}
-	return p;
-}
 
 static char *copy(const char *s, size_t n)
 {

@@ -1,22 +1,13 @@
 /* test_http_fields.c - keep-alive rules, header lookup and query parameters of parsed requests. */
 #include <stdbool.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
+
 #include "http.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                          \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                             \
-			fputc('\n', stderr);                                      \
-			failures++;                                               \
-		}                                                                 \
-	} while (0)
 
 static struct rs_http_request req;
 
@@ -111,8 +102,36 @@ static void check_param(const char *target, const char *name, const char *want)
 	      name, v ? (int)len : 6, v ? v : "(null)");
 }
 
+/* Expect name -> want decoded (NULL: the error err) in the query of target. */
+static void check_decoded(const char *target, const char *name, const char *want, int err)
+{
+	char text[256], v[8];
+	size_t len = 0;
+
+	snprintf(text, sizeof(text), "GET %s HTTP/1.1\r\n\r\n", target);
+	if (!parse(text))
+		return;
+	int rc = rs_http_query_decoded(&req, name, v, sizeof(v), &len);
+	if (!want) {
+		CHECK(rc == err, "%s: %s decoded gave %d, want %d", target, name, rc, err);
+		return;
+	}
+	CHECK(rc == 0 && len == strlen(want) && !strcmp(v, want), "%s: %s decoded -> %d '%s'", target, name, rc,
+	      rc ? "" : v);
+}
+
 static void check_query(void)
 {
+	check_decoded("/queries?queries=%32%30", "queries", "20", 0);
+	check_decoded("/q?ms=5%2a+x", "ms", "5* x", 0);
+	check_decoded("/q?ms=%2A", "ms", "*", 0);
+	check_decoded("/q?ms=20", "ms", "20", 0);
+	check_decoded("/q?ms=%2", "ms", NULL, -EINVAL);
+	check_decoded("/q?ms=%zz", "ms", NULL, -EINVAL);
+	check_decoded("/q?ms=1234567", "ms", "1234567", 0);
+	check_decoded("/q?ms=12345678", "ms", NULL, -E2BIG);
+	check_decoded("/q?x=1", "ms", NULL, -ENOENT);
+
 	if (parse("GET /queries?queries=20&x=1 HTTP/1.1\r\n\r\n")) {
 		CHECK(req.path_len == 8 && memcmp(req.path, "/queries", 8) == 0, "path");
 		CHECK(req.query_len == 14 && memcmp(req.query, "queries=20&x=1", 14) == 0,
@@ -140,9 +159,44 @@ static void check_query(void)
 	}
 }
 
+/* RFC 9112 §3.2's Host rules, and Expect, on parsed requests. */
+static void check_host_expect(void)
+{
+	static const struct {
+		const char *text;
+		int want;
+	} cases[] = {
+		{ "GET / HTTP/1.1\r\n\r\n", -400 },
+		{ "GET / HTTP/1.0\r\n\r\n", 0 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", -400 },
+		{ "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", -400 },
+		{ "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", -400 },
+		{ "GET / HTTP/1.1\r\nHost: a@b\r\n\r\n", -400 },
+		{ "GET / HTTP/1.1\r\nHost: a:\r\n\r\n", 0 },
+		{ "GET / HTTP/1.1\r\nHost: a:80:80\r\n\r\n", -400 },
+		{ "GET / HTTP/1.1\r\nHost: [v1.x]\r\n\r\n", 0 },
+		{ "GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n", -400 },
+		{ "GET / HTTP/1.1\r\nHost: %41.example_~!$&'()*+,;=\r\n\r\n", 0 },
+		{ "GET / HTTP/1.1\r\nHost: \r\n\r\n", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (parse(cases[i].text))
+			CHECK(rs_http_check_host(&req) == cases[i].want, "host check of %s: %d, want %d", cases[i].text,
+			      rs_http_check_host(&req), cases[i].want);
+	if (parse("GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\n\r\n"))
+		CHECK(req.expect_continue, "Expect: 100-Continue not seen");
+	if (parse("GET / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n"))
+		CHECK(!req.expect_continue, "a 1.0 client's Expect not ignored");
+	/* The head waits for its body: the caller is told to send 100 Continue. */
+	struct rs_http_parser p = { 0 };
+	static const char head[] = "PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+	CHECK(rs_http_parse(&p, head, strlen(head), NULL, &req) == 0 && p.want_continue, "want_continue not set");
+}
+
 int main(void)
 {
 	check_keep_alive();
+	check_host_expect();
 	check_headers();
 	check_query();
 	if (failures) {

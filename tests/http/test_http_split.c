@@ -4,19 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
+
 #include "http.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                          \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                             \
-			fputc('\n', stderr);                                      \
-			failures++;                                               \
-		}                                                                 \
-	} while (0)
 
 struct split_case {
 	const char *name;
@@ -54,21 +44,13 @@ static const struct split_case cases[] = {
 	{ "crlf-lf", "GET /m HTTP/1.1\r\nHost: a\r\n\n", "GET", "/m", "", 1, true, "", 1 },
 	{ "close", "DELETE /x? HTTP/1.1\r\nConnection: close\r\n\r\n",
 	  "DELETE", "/x", "", 1, false, "", 1 },
+	{ "leading-empty-lines", "\r\n\nGET /p HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/p", "", 1, true, "", 1 },
+	{ "absolute-form", "GET http://a:80/q?x=1 HTTP/1.1\r\nHost: b\r\n\r\n", "GET", "/q", "x=1", 1, true, "", 1 },
+	{ "absolute-form-https", "GET HTTPS://[::1]:8/r HTTP/1.1\r\nHost: b\r\n\r\n", "GET", "/r", "", 1, true, "", 1 },
 	{ "many-headers", many_headers, "GET", "/many", "", 1, true, "", 32 },
 };
 
 /* An exact-size heap copy, so a read past len trips the address sanitizer. */
-/* Tests have nothing to fall back on: no memory is a failed run. */
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		perror("malloc");
-		exit(1);
-	}
-	return p;
-}
 
 static char *copy(const char *s, size_t n)
 {

@@ -1,4 +1,4 @@
-/* pgw_test.h - helpers for the pgwire unit tests: checks, split feeding, recorded-stream surgery. */
+/* pgw_test.h - helpers for the pgwire unit tests: split feeding (named in every failed check), recorded-stream surgery. */
 #ifndef PGW_TEST_H
 #define PGW_TEST_H
 
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
 #include "pg.h"
 #include "pgwire/conn.h"
 #include "pgwire/proto.h"
@@ -17,31 +18,16 @@ enum pgw_mode { PGW_WHOLE, PGW_BYTES, PGW_TWO };
 static enum pgw_mode pgw_mode;
 static size_t pgw_cut;
 
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK(%s) failed [mode %d cut %zu]\n", __FILE__, \
-			__LINE__, #cond, (int)pgw_mode, pgw_cut); \
-		exit(1); \
-	} \
-} while (0)
+/* Every failed check says which feeding mode and cut it failed under. */
+static void pgw_context(void)
+{
+	fprintf(stderr, " [mode %d cut %zu]", (int)pgw_mode, pgw_cut);
+}
 
-#define CHECK_INT(a, b) do { \
-	long long a_ = (long long)(a), b_ = (long long)(b); \
-	if (a_ != b_) { \
-		fprintf(stderr, "%s:%d: %s == %lld, want %lld [mode %d cut %zu]\n", __FILE__, \
-			__LINE__, #a, a_, b_, (int)pgw_mode, pgw_cut); \
-		exit(1); \
-	} \
-} while (0)
-
-#define CHECK_STR(a, b) do { \
-	const char *a_ = (a), *b_ = (b); \
-	if (!a_ || strcmp(a_, b_)) { \
-		fprintf(stderr, "%s:%d: %s == \"%s\", want \"%s\" [mode %d cut %zu]\n", __FILE__, \
-			__LINE__, #a, a_ ? a_ : "(null)", b_, (int)pgw_mode, pgw_cut); \
-		exit(1); \
-	} \
-} while (0)
+static void __attribute__((constructor)) pgw_context_set(void)
+{
+	check_context = pgw_context;
+}
 
 /* Feed a stream the way the current mode says; returns the last status. */
 static inline int pgw_feed(struct rs_pgw_conn *c, const void *p, size_t n)
@@ -108,10 +94,10 @@ static inline struct rs_pgw_conn *pgw_trust_conn(const void *startup, size_t len
 	struct rs_pgw_conn_cfg cfg = { .user = "bench", .database = "bench" };
 	struct rs_pgw_conn *c;
 
-	CHECK(!rs_pgw_conn_new(&cfg, &c));
-	CHECK(!rs_pgw_conn_start(c));
-	CHECK(!pgw_feed(c, startup, len));
-	CHECK(rs_pgw_conn_ready(c));
+	REQUIRE(!rs_pgw_conn_new(&cfg, &c));
+	REQUIRE(!rs_pgw_conn_start(c));
+	REQUIRE(!pgw_feed(c, startup, len));
+	REQUIRE(rs_pgw_conn_ready(c));
 	pgw_drop_out(c);
 	return c;
 }
@@ -121,7 +107,7 @@ static inline struct rs_pgw_done pgw_done(struct rs_pgw_conn *c)
 {
 	struct rs_pgw_done d;
 
-	CHECK(!rs_pgw_conn_next_done(c, &d));
+	REQUIRE(!rs_pgw_conn_next_done(c, &d));
 	return d;
 }
 
@@ -144,8 +130,8 @@ static inline void pgw_put_msg(struct rs_buf *b, char type, const void *body, si
 				 (unsigned char)((len + 4) >> 16), (unsigned char)((len + 4) >> 8),
 				 (unsigned char)(len + 4) };
 
-	CHECK(!rs_buf_append(b, hdr, 5));
-	CHECK(!rs_buf_append(b, body, len));
+	REQUIRE(!rs_buf_append(b, hdr, 5));
+	REQUIRE(!rs_buf_append(b, body, len));
 }
 
 #define PGW_LEN(a) (sizeof(a) / sizeof((a)[0]))

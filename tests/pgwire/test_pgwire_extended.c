@@ -16,10 +16,10 @@ static struct rs_pg_result *reply(struct rs_pgw_conn *c, const unsigned char *re
 {
 	struct rs_pgw_done d;
 
-	CHECK(!pgw_feed(c, rec, len));
+	REQUIRE(!pgw_feed(c, rec, len));
 	d = pgw_done(c);
-	CHECK(d.status == 0 && d.res);
-	CHECK_INT(rs_pgw_conn_next_done(c, &d), -EAGAIN);
+	REQUIRE(d.status == 0 && d.res);
+	REQUIRE_INT(rs_pgw_conn_next_done(c, &d), -EAGAIN);
 	return d.res;
 }
 
@@ -28,7 +28,7 @@ static void expect_out(struct rs_pgw_conn *c, const char *types)
 	char got[32];
 
 	pgw_out_types(c, got, sizeof(got));
-	CHECK_STR(got, types);
+	REQUIRE_STR(got, types);
 	pgw_drop_out(c);
 }
 
@@ -40,25 +40,25 @@ static void prepare_execute_binary(void)
 	struct rs_pg_result *r;
 	int64_t v;
 
-	CHECK(!rs_pgw_conn_prepare(c, "s1", "SELECT $1::int4 * g AS n FROM generate_series(1, 3) g",
+	REQUIRE(!rs_pgw_conn_prepare(c, "s1", "SELECT $1::int4 * g AS n FROM generate_series(1, 3) g",
 				   1, int4, NULL));
 	expect_out(c, "CPDS");
 	r = reply(c, rec_prepare, sizeof(rec_prepare));
-	CHECK(r->ok && r->nrows == 0 && r->ncols == 1);
-	CHECK_STR(r->cols[0].name, "n");
-	CHECK_INT(r->cols[0].type_oid, RS_PG_OID_INT4);
+	REQUIRE(r->ok && r->nrows == 0 && r->ncols == 1);
+	REQUIRE_STR(r->cols[0].name, "n");
+	REQUIRE_INT(r->cols[0].type_oid, RS_PG_OID_INT4);
 	rs_pg_result_free(r);
 
-	CHECK(!rs_pgw_conn_execute(c, "s1", &p, NULL));
+	REQUIRE(!rs_pgw_conn_execute(c, "s1", &p, NULL));
 	expect_out(c, "BDES");
 	r = reply(c, rec_execute_bin, sizeof(rec_execute_bin));
-	CHECK(r->ok && r->nrows == 3);
-	CHECK_INT(r->cols[0].format, RS_PG_FMT_BINARY);
+	REQUIRE(r->ok && r->nrows == 3);
+	REQUIRE_INT(r->cols[0].format, RS_PG_FMT_BINARY);
 	for (size_t i = 0; i < 3; i++) {
-		CHECK(!rs_pg_get_int(r, i, 0, &v));
-		CHECK_INT(v, 7 * (int64_t)(i + 1));
+		REQUIRE(!rs_pg_get_int(r, i, 0, &v));
+		REQUIRE_INT(v, 7 * (int64_t)(i + 1));
 	}
-	CHECK_STR(r->cmd_tag, "SELECT 3");
+	REQUIRE_STR(r->cmd_tag, "SELECT 3");
 	rs_pg_result_free(r);
 	rs_pgw_conn_free(c);
 }
@@ -79,35 +79,35 @@ static void auto_prepare_and_retry(void)
 	size_t mid = pgw_msg_off(rec_auto_retry, sizeof(rec_auto_retry), 2);
 	int64_t v;
 
-	CHECK(!rs_pgw_conn_execute_sql(c, "s2", "SELECT $1::int4 AS v", &p, NULL));
+	REQUIRE(!rs_pgw_conn_execute_sql(c, "s2", "SELECT $1::int4 AS v", &p, NULL));
 	expect_out(c, "CPBDES");
 	r = reply(c, rec_auto_first, sizeof(rec_auto_first));
-	CHECK(r->ok && !rs_pg_get_int(r, 0, 0, &v) && v == 5);
+	REQUIRE(r->ok && !rs_pg_get_int(r, 0, 0, &v) && v == 5);
 	rs_pg_result_free(r);
 
-	CHECK(!rs_pgw_conn_query(c, "DEALLOCATE ALL", NULL));
+	REQUIRE(!rs_pgw_conn_query(c, "DEALLOCATE ALL", NULL));
 	expect_out(c, "Q");
 	rs_pg_result_free(reply(c, rec_deallocate, sizeof(rec_deallocate)));
 
 	p.values = six;
-	CHECK_INT(rs_pgw_conn_execute_sql(c, "s2", "SELECT 2", &p, NULL), -EINVAL);
-	CHECK(!rs_pgw_conn_execute_sql(c, "s2", "SELECT $1::int4 AS v", &p, (void *)9));
+	REQUIRE_INT(rs_pgw_conn_execute_sql(c, "s2", "SELECT 2", &p, NULL), -EINVAL);
+	REQUIRE(!rs_pgw_conn_execute_sql(c, "s2", "SELECT $1::int4 AS v", &p, (void *)9));
 	expect_out(c, "BDES");
 	/* Error + ReadyForQuery: no completion yet, the retry is queued instead. */
-	CHECK(!pgw_feed(c, rec_auto_retry, mid));
-	CHECK_INT(rs_pgw_conn_next_done(c, &d), -EAGAIN);
-	CHECK_INT(rs_pgw_conn_pending(c), 1);
+	REQUIRE(!pgw_feed(c, rec_auto_retry, mid));
+	REQUIRE_INT(rs_pgw_conn_next_done(c, &d), -EAGAIN);
+	REQUIRE_INT(rs_pgw_conn_pending(c), 1);
 	expect_out(c, "CPBDES");
-	CHECK(!pgw_feed(c, rec_auto_retry + mid, sizeof(rec_auto_retry) - mid));
+	REQUIRE(!pgw_feed(c, rec_auto_retry + mid, sizeof(rec_auto_retry) - mid));
 	d = pgw_done(c);
-	CHECK(d.user == (void *)9 && d.status == 0 && d.res->ok);
-	CHECK(!rs_pg_get_int(d.res, 0, 0, &v) && v == 6);
+	REQUIRE(d.user == (void *)9 && d.status == 0 && d.res->ok);
+	REQUIRE(!rs_pg_get_int(d.res, 0, 0, &v) && v == 6);
 	rs_pg_result_free(d.res);
 	rs_pgw_conn_stats(c, &st);
-	CHECK_INT(st.retries, 1);
+	REQUIRE_INT(st.retries, 1);
 
 	/* Now confirmed again: no Parse. */
-	CHECK(!rs_pgw_conn_execute_sql(c, "s2", "SELECT $1::int4 AS v", &p, NULL));
+	REQUIRE(!rs_pgw_conn_execute_sql(c, "s2", "SELECT $1::int4 AS v", &p, NULL));
 	expect_out(c, "BDES");
 	rs_pgw_conn_free(c);
 }
@@ -121,18 +121,18 @@ static void retry_only_once(void)
 	size_t mid = pgw_msg_off(rec_auto_retry, sizeof(rec_auto_retry), 2);
 	struct rs_pgw_done d;
 
-	CHECK(!rs_pgw_conn_execute_sql(c, "s2", "SELECT $1::int4 AS v", &p, NULL));
+	REQUIRE(!rs_pgw_conn_execute_sql(c, "s2", "SELECT $1::int4 AS v", &p, NULL));
 	rs_pg_result_free(reply(c, rec_auto_first, sizeof(rec_auto_first)));
-	CHECK(!rs_pgw_conn_execute(c, "s2", &p, NULL));
-	CHECK(!pgw_feed(c, rec_auto_retry, mid));
-	CHECK_INT(rs_pgw_conn_next_done(c, &d), -EAGAIN);
+	REQUIRE(!rs_pgw_conn_execute(c, "s2", &p, NULL));
+	REQUIRE(!pgw_feed(c, rec_auto_retry, mid));
+	REQUIRE_INT(rs_pgw_conn_next_done(c, &d), -EAGAIN);
 	/* The retried request meets 26000 again (as if the server lost it twice). */
-	CHECK(!pgw_feed(c, rec_auto_retry, mid));
+	REQUIRE(!pgw_feed(c, rec_auto_retry, mid));
 	d = pgw_done(c);
-	CHECK(d.status == 0 && !d.res->ok);
-	CHECK_STR(d.res->err.sqlstate, "26000");
+	REQUIRE(d.status == 0 && !d.res->ok);
+	REQUIRE_STR(d.res->err.sqlstate, "26000");
 	rs_pg_result_free(d.res);
-	CHECK(!rs_pgw_conn_broken(c));
+	REQUIRE(!rs_pgw_conn_broken(c));
 	rs_pgw_conn_free(c);
 }
 
@@ -146,21 +146,21 @@ static void binary_types(void)
 	int64_t v;
 	bool t;
 
-	CHECK(!rs_pgw_conn_execute_sql(c, "", TYPES_SQL, &p, NULL));
+	REQUIRE(!rs_pgw_conn_execute_sql(c, "", TYPES_SQL, &p, NULL));
 	expect_out(c, "PBDES");
 	r = reply(c, rec_types_bin, sizeof(rec_types_bin));
-	CHECK(r->ok && r->nrows == 1 && r->ncols == 7);
-	CHECK(!rs_pg_get_bool(r, 0, 0, &t) && t);
-	CHECK(!rs_pg_get_float8(r, 0, 1, &f) && f == 1.5);
-	CHECK(!rs_pg_get_bytea(r, 0, 2, &b) && b.len == 2 && !memcmp(b.data, "\0\xff", 2));
-	CHECK(!rs_pg_get_int(r, 0, 3, &v) && v == 123456789012LL);
-	CHECK(!rs_pg_get_int(r, 0, 4, &v) && v == -2);
-	CHECK_STR(rs_pg_get_text(r, 0, 5, NULL), "abc");
-	CHECK(rs_pg_is_null(r, 0, 6));
+	REQUIRE(r->ok && r->nrows == 1 && r->ncols == 7);
+	REQUIRE(!rs_pg_get_bool(r, 0, 0, &t) && t);
+	REQUIRE(!rs_pg_get_float8(r, 0, 1, &f) && f == 1.5);
+	REQUIRE(!rs_pg_get_bytea(r, 0, 2, &b) && b.len == 2 && !memcmp(b.data, "\0\xff", 2));
+	REQUIRE(!rs_pg_get_int(r, 0, 3, &v) && v == 123456789012LL);
+	REQUIRE(!rs_pg_get_int(r, 0, 4, &v) && v == -2);
+	REQUIRE_STR(rs_pg_get_text(r, 0, 5, NULL), "abc");
+	REQUIRE(rs_pg_is_null(r, 0, 6));
 	rs_buf_free(&b);
 	rs_pg_result_free(r);
 	/* The unnamed statement is parsed every time. */
-	CHECK(!rs_pgw_conn_execute_sql(c, "", TYPES_SQL, &p, NULL));
+	REQUIRE(!rs_pgw_conn_execute_sql(c, "", TYPES_SQL, &p, NULL));
 	expect_out(c, "PBDES");
 	rs_pgw_conn_free(c);
 }
@@ -173,14 +173,14 @@ static void misuse(void)
 
 	memset(name, 'n', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
-	CHECK_INT(rs_pgw_conn_execute(c, name, &p, NULL), -ENAMETOOLONG);
-	CHECK_INT(rs_pgw_conn_execute(c, "", &p, NULL), -EINVAL);
-	CHECK_INT(rs_pgw_conn_prepare(c, name, "SELECT 1", 0, NULL, NULL), -ENAMETOOLONG);
-	CHECK_INT(rs_pgw_out(c)->len, 0);
-	CHECK_INT(rs_pgw_conn_pending(c), 0);
+	REQUIRE_INT(rs_pgw_conn_execute(c, name, &p, NULL), -ENAMETOOLONG);
+	REQUIRE_INT(rs_pgw_conn_execute(c, "", &p, NULL), -EINVAL);
+	REQUIRE_INT(rs_pgw_conn_prepare(c, name, "SELECT 1", 0, NULL, NULL), -ENAMETOOLONG);
+	REQUIRE_INT(rs_pgw_out(c)->len, 0);
+	REQUIRE_INT(rs_pgw_conn_pending(c), 0);
 	/* ParseComplete for a request that sent no Parse breaks the conn. */
-	CHECK(!rs_pgw_conn_execute(c, "unknown", &p, NULL));
-	CHECK_INT(pgw_feed(c, "1\0\0\0\x04", 5), -EPROTO);
+	REQUIRE(!rs_pgw_conn_execute(c, "unknown", &p, NULL));
+	REQUIRE_INT(pgw_feed(c, "1\0\0\0\x04", 5), -EPROTO);
 	rs_pgw_conn_free(c);
 }
 

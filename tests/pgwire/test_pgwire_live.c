@@ -24,7 +24,7 @@ static int live_open(const char *url, const char *password_override, struct live
 	struct rs_pg_conninfo ci;
 	struct rs_pgw_conn_cfg cfg;
 
-	CHECK(!rs_pg_conninfo_parse(url, &ci));
+	REQUIRE(!rs_pg_conninfo_parse(url, &ci));
 	if (password_override)
 		snprintf(ci.password, sizeof(ci.password), "%s", password_override);
 	pgw_conn_cfg_from(&ci, &cfg);
@@ -33,7 +33,7 @@ static int live_open(const char *url, const char *password_override, struct live
 		fprintf(stderr, "connect %s: %s\n", ci.host, strerror(-l->fd));
 		exit(1);
 	}
-	CHECK(!rs_pgw_conn_new(&cfg, &l->c));
+	REQUIRE(!rs_pgw_conn_new(&cfg, &l->c));
 	return pgw_sock_startup(l->fd, l->c);
 }
 
@@ -48,7 +48,7 @@ static void live_close(struct live *l)
 /* Run everything queued; the oldest completion must be there. */
 static struct rs_pgw_done live_wait(struct live *l)
 {
-	CHECK(!pgw_sock_drain(l->fd, l->c));
+	REQUIRE(!pgw_sock_drain(l->fd, l->c));
 	return pgw_done(l->c);
 }
 
@@ -56,9 +56,9 @@ static struct rs_pg_result *live_query(struct live *l, const char *sql)
 {
 	struct rs_pgw_done d;
 
-	CHECK(!rs_pgw_conn_query(l->c, sql, NULL));
+	REQUIRE(!rs_pgw_conn_query(l->c, sql, NULL));
 	d = live_wait(l);
-	CHECK_INT(d.status, 0);
+	REQUIRE_INT(d.status, 0);
 	return d.res;
 }
 
@@ -76,11 +76,11 @@ static void login(const char *what, const char *url)
 	err = live_open(url, NULL, &l);
 	if (err)
 		fprintf(stderr, "%s login: %s\n", what, rs_pgw_conn_errmsg(l.c));
-	CHECK_INT(err, 0);
-	CHECK(rs_pgw_conn_param(l.c, "server_version"));
+	REQUIRE_INT(err, 0);
+	REQUIRE(rs_pgw_conn_param(l.c, "server_version"));
 	printf("  %s login: ok (server %s)\n", what, rs_pgw_conn_param(l.c, "server_version"));
 	r = live_query(&l, "SELECT 42");
-	CHECK(r->ok && !rs_pg_get_int(r, 0, 0, &v) && v == 42);
+	REQUIRE(r->ok && !rs_pg_get_int(r, 0, 0, &v) && v == 42);
 	rs_pg_result_free(r);
 	live_close(&l);
 }
@@ -92,10 +92,10 @@ static void wrong_password(const char *url)
 
 	if (!url)
 		return;
-	CHECK_INT(live_open(url, "definitely-wrong", &l), -EACCES);
+	REQUIRE_INT(live_open(url, "definitely-wrong", &l), -EACCES);
 	e = rs_pgw_conn_error(l.c);
-	CHECK(e);
-	CHECK_STR(e->sqlstate, "28P01");
+	REQUIRE(e);
+	REQUIRE_STR(e->sqlstate, "28P01");
 	rs_pgw_conn_free(l.c);
 	close(l.fd);
 	printf("  wrong password: 28P01 ok\n");
@@ -109,7 +109,7 @@ static void refused(const char *url, const char *why)
 	int err = live_open(url, NULL, &l);
 	if (err != -EACCES)
 		fprintf(stderr, "%s: login gave %d, want -EACCES\n", why, err);
-	CHECK_INT(err, -EACCES);
+	REQUIRE_INT(err, -EACCES);
 	rs_pgw_conn_free(l.c);
 	close(l.fd);
 	printf("  %s: refused ok\n", why);
@@ -127,8 +127,8 @@ static void password_sources(const char *url)
 
 	if (!url)
 		return;
-	CHECK(!rs_pg_conninfo_parse(url, &ci));
-	CHECK(ci.password[0] && !strchr(ci.password, ':') && !strchr(ci.password, '\\'));
+	REQUIRE(!rs_pg_conninfo_parse(url, &ci));
+	REQUIRE(ci.password[0] && !strchr(ci.password, ':') && !strchr(ci.password, '\\'));
 	snprintf(bare, sizeof(bare), "postgresql://%s@%s:%u/%s", ci.user, ci.host, (unsigned)ci.port, ci.dbname);
 	setenv("PGPASSFILE", "/nonexistent/pgpass", 1);
 	setenv("PGPASSWORD", ci.password, 1);
@@ -137,7 +137,7 @@ static void password_sources(const char *url)
 	refused(bare, "no password anywhere");
 
 	int fd = mkstemp(file);
-	CHECK(fd >= 0);
+	REQUIRE(fd >= 0);
 	dprintf(fd, "# hostname:port:database:username:password\n"
 		    "%s:%u:%s:%s:wrong-port\n"
 		    "%s:*:%s:someone_else:wrong-user\n"
@@ -150,7 +150,7 @@ static void password_sources(const char *url)
 	setenv("PGPASSWORD", "definitely-wrong", 1);
 	refused(bare, "PGPASSWORD before the password file");
 	unsetenv("PGPASSWORD");
-	CHECK(!fchmod(fd, 0644));
+	REQUIRE(!fchmod(fd, 0644));
 	refused(bare, "password file readable by others");
 	close(fd);
 	unlink(file);
@@ -162,11 +162,11 @@ static void error_then_ok(struct live *l)
 	struct rs_pg_result *r = live_query(l, "SELECT 1/0");
 	int64_t v;
 
-	CHECK(!r->ok);
-	CHECK_STR(r->err.sqlstate, "22012");
+	REQUIRE(!r->ok);
+	REQUIRE_STR(r->err.sqlstate, "22012");
 	rs_pg_result_free(r);
 	r = live_query(l, "SELECT 7");
-	CHECK(r->ok && !rs_pg_get_int(r, 0, 0, &v) && v == 7);
+	REQUIRE(r->ok && !rs_pg_get_int(r, 0, 0, &v) && v == 7);
 	rs_pg_result_free(r);
 }
 
@@ -176,16 +176,16 @@ static void big_result(struct live *l)
 	size_t len, room;
 	char *p;
 
-	CHECK(r->ok);
-	CHECK_INT(rs_pg_nrows(r), 5000);
-	CHECK(rs_pg_get_text(r, 4999, 0, &len) && len == 1000);
+	REQUIRE(r->ok);
+	REQUIRE_INT(rs_pg_nrows(r), 5000);
+	REQUIRE(rs_pg_get_text(r, 4999, 0, &len) && len == 1000);
 	rs_pg_result_free(r);
 	r = live_query(l, "SELECT repeat('y', 3000000)");
-	CHECK(r->ok && rs_pg_get_text(r, 0, 0, &len) && len == 3000000);
+	REQUIRE(r->ok && rs_pg_get_text(r, 0, 0, &len) && len == 3000000);
 	rs_pg_result_free(r);
 	/* The 3 MB message's buffer was given back. */
-	CHECK(!rs_pgw_recv_space(l->c, &p, &room));
-	CHECK(room <= 16 * 1024);
+	REQUIRE(!rs_pgw_recv_space(l->c, &p, &room));
+	REQUIRE(room <= 16 * 1024);
 }
 
 /* Ten requests queued before any byte is read; answers come back in order. */
@@ -203,17 +203,17 @@ static void pipelined(struct live *l)
 		snprintf(sql, sizeof(sql), "SELECT %d", (int)i);
 		snprintf(val, sizeof(val), "%d", (int)i);
 		if (i % 2)
-			CHECK(!rs_pgw_conn_query(l->c, sql, (void *)i));
+			REQUIRE(!rs_pgw_conn_query(l->c, sql, (void *)i));
 		else
-			CHECK(!rs_pgw_conn_execute_sql(l->c, "live_pipe", "SELECT $1::int4 * 1",
+			REQUIRE(!rs_pgw_conn_execute_sql(l->c, "live_pipe", "SELECT $1::int4 * 1",
 						       &p, (void *)i));
 	}
-	CHECK_INT(rs_pgw_conn_pending(l->c), 10);
-	CHECK(!pgw_sock_drain(l->fd, l->c));
+	REQUIRE_INT(rs_pgw_conn_pending(l->c), 10);
+	REQUIRE(!pgw_sock_drain(l->fd, l->c));
 	for (intptr_t i = 0; i < 10; i++) {
 		d = pgw_done(l->c);
-		CHECK(d.user == (void *)i && d.status == 0 && d.res->ok);
-		CHECK(!rs_pg_get_int(d.res, 0, 0, &v) && v == i);
+		REQUIRE(d.user == (void *)i && d.status == 0 && d.res->ok);
+		REQUIRE(!rs_pg_get_int(d.res, 0, 0, &v) && v == i);
 		rs_pg_result_free(d.res);
 	}
 }
@@ -228,12 +228,12 @@ static void reprepare(struct live *l)
 
 	rs_pgw_conn_stats(l->c, &before);
 	rs_pg_result_free(live_query(l, "DEALLOCATE ALL"));
-	CHECK(!rs_pgw_conn_execute_sql(l->c, "live_pipe", "SELECT $1::int4 * 1", &p, NULL));
+	REQUIRE(!rs_pgw_conn_execute_sql(l->c, "live_pipe", "SELECT $1::int4 * 1", &p, NULL));
 	d = live_wait(l);
-	CHECK(d.status == 0 && d.res->ok && !rs_pg_get_int(d.res, 0, 0, &v) && v == 11);
+	REQUIRE(d.status == 0 && d.res->ok && !rs_pg_get_int(d.res, 0, 0, &v) && v == 11);
 	rs_pg_result_free(d.res);
 	rs_pgw_conn_stats(l->c, &after);
-	CHECK_INT(after.retries, before.retries + 1);
+	REQUIRE_INT(after.retries, before.retries + 1);
 }
 
 static void copy_in_refused(struct live *l)
@@ -242,11 +242,11 @@ static void copy_in_refused(struct live *l)
 
 	rs_pg_result_free(live_query(l, "CREATE TEMP TABLE live_t (a int)"));
 	r = live_query(l, "COPY live_t FROM STDIN");
-	CHECK(!r->ok);
-	CHECK_STR(r->err.sqlstate, "57014");
+	REQUIRE(!r->ok);
+	REQUIRE_STR(r->err.sqlstate, "57014");
 	rs_pg_result_free(r);
 	r = live_query(l, "SELECT 1");
-	CHECK(r->ok);
+	REQUIRE(r->ok);
 	rs_pg_result_free(r);
 }
 
@@ -259,19 +259,19 @@ static void cancel(struct live *l, const char *url)
 	char sink[16];
 	int fd;
 
-	CHECK(!rs_pgw_conn_query(l->c, "SELECT pg_sleep(20)", NULL));
-	CHECK_INT(pgw_sock_step(l->fd, l->c, 300), -ETIMEDOUT); /* sent, still sleeping */
-	CHECK(!rs_pg_conninfo_parse(url, &ci));
+	REQUIRE(!rs_pgw_conn_query(l->c, "SELECT pg_sleep(20)", NULL));
+	REQUIRE_INT(pgw_sock_step(l->fd, l->c, 300), -ETIMEDOUT); /* sent, still sleeping */
+	REQUIRE(!rs_pg_conninfo_parse(url, &ci));
 	fd = pgw_sock_connect(&ci);
-	CHECK(fd >= 0);
-	CHECK(!rs_pgw_cancel_request(l->c, &b));
-	CHECK(send(fd, b.data, b.len, 0) == (ssize_t)b.len);
-	CHECK(recv(fd, sink, sizeof(sink), 0) == 0); /* the server just closes */
+	REQUIRE(fd >= 0);
+	REQUIRE(!rs_pgw_cancel_request(l->c, &b));
+	REQUIRE(send(fd, b.data, b.len, 0) == (ssize_t)b.len);
+	REQUIRE(recv(fd, sink, sizeof(sink), 0) == 0); /* the server just closes */
 	close(fd);
 	rs_buf_free(&b);
 	d = live_wait(l);
-	CHECK(d.status == 0 && !d.res->ok);
-	CHECK_STR(d.res->err.sqlstate, "57014");
+	REQUIRE(d.status == 0 && !d.res->ok);
+	REQUIRE_STR(d.res->err.sqlstate, "57014");
 	rs_pg_result_free(d.res);
 }
 
@@ -292,14 +292,14 @@ int main(void)
 	password_sources(getenv("RINGSIDE_PG_URL_MD5"));
 	password_sources(getenv("RINGSIDE_PG_URL_SCRAM"));
 
-	CHECK_INT(live_open(url, NULL, &l), 0);
+	REQUIRE_INT(live_open(url, NULL, &l), 0);
 	error_then_ok(&l);
 	big_result(&l);
 	pipelined(&l);
 	reprepare(&l);
 	copy_in_refused(&l);
 	cancel(&l, url);
-	CHECK(!rs_pgw_conn_broken(l.c));
+	REQUIRE(!rs_pgw_conn_broken(l.c));
 	live_close(&l);
 	printf("ok\n");
 	return 0;

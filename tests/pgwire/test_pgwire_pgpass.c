@@ -11,17 +11,17 @@ static char g_file[] = "/tmp/rs-pgpass-unit-XXXXXX";
 static void pgpass(const char *text, mode_t mode)
 {
 	FILE *f = fopen(g_file, "w");
-	CHECK(f);
+	REQUIRE(f);
 	fputs(text, f);
-	CHECK(!fclose(f));
-	CHECK(!chmod(g_file, mode));
+	REQUIRE(!fclose(f));
+	REQUIRE(!chmod(g_file, mode));
 }
 
 /* The password conninfo parsing finds for url. */
 static const char *password_for(const char *url)
 {
 	static struct rs_pg_conninfo ci;
-	CHECK_INT(rs_pg_conninfo_parse(url, &ci), 0);
+	REQUIRE_INT(rs_pg_conninfo_parse(url, &ci), 0);
 	return ci.password;
 }
 
@@ -36,40 +36,40 @@ static void matching(void)
 	       "db.example:5432:app:alice:second\n"
 	       "*:*:*:carol:wild",
 	       0600);
-	CHECK_STR(password_for("postgresql://alice@db.example/app"), "first");
-	CHECK_STR(password_for("postgresql://carol@elsewhere:7000/x"), "wild"); /* no final newline */
-	CHECK_STR(password_for("postgresql://dave@db.example/app"), "");
+	REQUIRE_STR(password_for("postgresql://alice@db.example/app"), "first");
+	REQUIRE_STR(password_for("postgresql://carol@elsewhere:7000/x"), "wild"); /* no final newline */
+	REQUIRE_STR(password_for("postgresql://dave@db.example/app"), "");
 
 	/* '\' escapes ':' and '\'; a trailing ':' field is not part of the password. */
 	pgpass("/tmp/sock\\:dir:5433:d:u:pa\\:ss\\\\w:ignored\n", 0600);
-	CHECK_STR(password_for("host='/tmp/sock:dir' port=5433 dbname=d user=u"), "pa:ss\\w");
+	REQUIRE_STR(password_for("host='/tmp/sock:dir' port=5433 dbname=d user=u"), "pa:ss\\w");
 
 	/* "localhost" stands for the default socket directory, as in libpq;
 	 * another socket directory is matched by its path. */
 	pgpass("localhost:5432:d:u:via-socket\n/run/other:5432:d:u:other-dir\n", 0600);
-	CHECK_STR(password_for("postgresql://u@/d"), "via-socket");
-	CHECK_STR(password_for("host=/var/run/postgresql dbname=d user=u"), "via-socket");
-	CHECK_STR(password_for("host=/run/other dbname=d user=u"), "other-dir");
+	REQUIRE_STR(password_for("postgresql://u@/d"), "via-socket");
+	REQUIRE_STR(password_for("host=/var/run/postgresql dbname=d user=u"), "via-socket");
+	REQUIRE_STR(password_for("host=/run/other dbname=d user=u"), "other-dir");
 
 	/* A line too long for any real entry is skipped whole: its tail is not a line. */
 	char big[4096];
 	memset(big, 'x', 2100);
 	snprintf(big + 2100, sizeof(big) - 2100, "*:*:*:*:tail\n*:*:*:*:good\n");
 	pgpass(big, 0600);
-	CHECK_STR(password_for("postgresql://u@h/d"), "good");
+	REQUIRE_STR(password_for("postgresql://u@h/d"), "good");
 }
 
 static void precedence(void)
 {
 	pgpass("*:*:*:*:from-file\n", 0600);
-	CHECK_STR(password_for("postgresql://u@h/d"), "from-file");
-	CHECK_STR(password_for("postgresql://u:from-url@h/d"), "from-url");
+	REQUIRE_STR(password_for("postgresql://u@h/d"), "from-file");
+	REQUIRE_STR(password_for("postgresql://u:from-url@h/d"), "from-url");
 	setenv("PGPASSWORD", "from-env", 1);
-	CHECK_STR(password_for("postgresql://u@h/d"), "from-env");
-	CHECK_STR(password_for("postgresql://u:from-url@h/d"), "from-url");
+	REQUIRE_STR(password_for("postgresql://u@h/d"), "from-env");
+	REQUIRE_STR(password_for("postgresql://u:from-url@h/d"), "from-url");
 	/* An empty PGPASSWORD is no password: the file is read. */
 	setenv("PGPASSWORD", "", 1);
-	CHECK_STR(password_for("postgresql://u@h/d"), "from-file");
+	REQUIRE_STR(password_for("postgresql://u@h/d"), "from-file");
 	unsetenv("PGPASSWORD");
 }
 
@@ -77,30 +77,30 @@ static void files(void)
 {
 	/* Readable by group or others: ignored (libpq warns and does the same). */
 	pgpass("*:*:*:*:exposed\n", 0640);
-	CHECK_STR(password_for("postgresql://u@h/d"), "");
+	REQUIRE_STR(password_for("postgresql://u@h/d"), "");
 	pgpass("*:*:*:*:exposed\n", 0604);
-	CHECK_STR(password_for("postgresql://u@h/d"), "");
+	REQUIRE_STR(password_for("postgresql://u@h/d"), "");
 	pgpass("*:*:*:*:private\n", 0400);
-	CHECK_STR(password_for("postgresql://u@h/d"), "private");
+	REQUIRE_STR(password_for("postgresql://u@h/d"), "private");
 	/* Not a plain file, or missing: ignored. */
 	setenv("PGPASSFILE", "/tmp", 1);
-	CHECK_STR(password_for("postgresql://u@h/d"), "");
+	REQUIRE_STR(password_for("postgresql://u@h/d"), "");
 	setenv("PGPASSFILE", "/nonexistent/pgpass", 1);
-	CHECK_STR(password_for("postgresql://u@h/d"), "");
+	REQUIRE_STR(password_for("postgresql://u@h/d"), "");
 	/* The passfile parameter beats PGPASSFILE. */
 	char kw[256];
 	snprintf(kw, sizeof(kw), "host=h dbname=d user=u passfile=%s", g_file);
-	CHECK_STR(password_for(kw), "private");
+	REQUIRE_STR(password_for(kw), "private");
 	/* Without PGPASSFILE, ~/.pgpass. */
 	char home[] = "/tmp/rs-home-XXXXXX", path[256];
-	CHECK(mkdtemp(home));
+	REQUIRE(mkdtemp(home));
 	snprintf(path, sizeof(path), "%s/.pgpass", home);
 	FILE *f = fopen(path, "w");
-	CHECK(f && fputs("h:5432:d:u:from-home\n", f) >= 0 && !fclose(f));
-	CHECK(!chmod(path, 0600));
+	REQUIRE(f && fputs("h:5432:d:u:from-home\n", f) >= 0 && !fclose(f));
+	REQUIRE(!chmod(path, 0600));
 	unsetenv("PGPASSFILE");
 	setenv("HOME", home, 1);
-	CHECK_STR(password_for("postgresql://u@h/d"), "from-home");
+	REQUIRE_STR(password_for("postgresql://u@h/d"), "from-home");
 	unlink(path);
 	rmdir(home);
 	setenv("PGPASSFILE", g_file, 1);
@@ -109,7 +109,7 @@ static void files(void)
 int main(void)
 {
 	int fd = mkstemp(g_file);
-	CHECK(fd >= 0);
+	REQUIRE(fd >= 0);
 	close(fd);
 	unsetenv("PGPASSWORD");
 	setenv("PGPASSFILE", g_file, 1);

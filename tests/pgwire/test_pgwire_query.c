@@ -14,15 +14,15 @@ static struct rs_pg_result *run(const char *sql, const unsigned char *rec, size_
 	struct rs_pgw_done d;
 	int tag;
 
-	CHECK(!rs_pgw_conn_query(c, sql, &tag));
-	CHECK_INT(rs_pgw_conn_pending(c), 1);
-	CHECK(!pgw_feed(c, rec, len));
-	CHECK_INT(rs_pgw_conn_pending(c), 0);
+	REQUIRE(!rs_pgw_conn_query(c, sql, &tag));
+	REQUIRE_INT(rs_pgw_conn_pending(c), 1);
+	REQUIRE(!pgw_feed(c, rec, len));
+	REQUIRE_INT(rs_pgw_conn_pending(c), 0);
 	d = pgw_done(c);
-	CHECK(d.user == &tag && d.status == 0 && d.res);
-	CHECK_INT(d.res->ok, ok);
-	CHECK_INT(rs_pgw_conn_next_done(c, &d), -EAGAIN);
-	CHECK(rs_pgw_conn_ready(c));
+	REQUIRE(d.user == &tag && d.status == 0 && d.res);
+	REQUIRE_INT(d.res->ok, ok);
+	REQUIRE_INT(rs_pgw_conn_next_done(c, &d), -EAGAIN);
+	REQUIRE(rs_pgw_conn_ready(c));
 	rs_pgw_conn_free(c);
 	return d.res;
 }
@@ -32,19 +32,19 @@ static void rows(void)
 	struct rs_pg_result *r = run("SELECT ...", rec_simple_rows, sizeof(rec_simple_rows), true);
 	int64_t v;
 
-	CHECK_INT(r->ncols, 3);
-	CHECK_STR(r->cols[0].name, "a");
-	CHECK_STR(r->cols[1].name, "b");
-	CHECK_STR(r->cols[2].name, "c");
-	CHECK_INT(r->cols[1].type_oid, RS_PG_OID_TEXT);
-	CHECK_INT(rs_pg_nrows(r), 2);
-	CHECK(!rs_pg_get_int(r, 0, 0, &v) && v == 1);
-	CHECK(!rs_pg_get_int(r, 1, 2, &v) && v == 3);
-	CHECK_STR(rs_pg_get_text(r, 0, 1, NULL), "hello");
-	CHECK_STR(rs_pg_get_text(r, 1, 1, NULL), "world");
-	CHECK(rs_pg_is_null(r, 0, 2));
-	CHECK_STR(r->cmd_tag, "SELECT 2");
-	CHECK_INT(r->rows_affected, 2);
+	REQUIRE_INT(r->ncols, 3);
+	REQUIRE_STR(r->cols[0].name, "a");
+	REQUIRE_STR(r->cols[1].name, "b");
+	REQUIRE_STR(r->cols[2].name, "c");
+	REQUIRE_INT(r->cols[1].type_oid, RS_PG_OID_TEXT);
+	REQUIRE_INT(rs_pg_nrows(r), 2);
+	REQUIRE(!rs_pg_get_int(r, 0, 0, &v) && v == 1);
+	REQUIRE(!rs_pg_get_int(r, 1, 2, &v) && v == 3);
+	REQUIRE_STR(rs_pg_get_text(r, 0, 1, NULL), "hello");
+	REQUIRE_STR(rs_pg_get_text(r, 1, 1, NULL), "world");
+	REQUIRE(rs_pg_is_null(r, 0, 2));
+	REQUIRE_STR(r->cmd_tag, "SELECT 2");
+	REQUIRE_INT(r->rows_affected, 2);
 	rs_pg_result_free(r);
 }
 
@@ -56,20 +56,20 @@ static void error_then_ok(void)
 	int64_t v;
 	char types[8];
 
-	CHECK(!rs_pgw_conn_query(c, "SELECT 1/0", (void *)1));
-	CHECK(!rs_pgw_conn_query(c, "SELECT 42 AS answer", (void *)2));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 1/0", (void *)1));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 42 AS answer", (void *)2));
 	pgw_out_types(c, types, sizeof(types));
-	CHECK_STR(types, "QQ");
-	CHECK(!pgw_feed(c, rec_error_then_ok, sizeof(rec_error_then_ok)));
+	REQUIRE_STR(types, "QQ");
+	REQUIRE(!pgw_feed(c, rec_error_then_ok, sizeof(rec_error_then_ok)));
 	d1 = pgw_done(c);
 	d2 = pgw_done(c);
-	CHECK(d1.user == (void *)1 && d1.status == 0 && !d1.res->ok);
-	CHECK_STR(d1.res->err.sqlstate, "22012");
-	CHECK_STR(d1.res->err.severity, "ERROR");
-	CHECK_STR(d1.res->err.message, "division by zero");
-	CHECK(d2.user == (void *)2 && d2.status == 0 && d2.res->ok);
-	CHECK(!rs_pg_get_int(d2.res, 0, 0, &v) && v == 42);
-	CHECK(!rs_pgw_conn_broken(c));
+	REQUIRE(d1.user == (void *)1 && d1.status == 0 && !d1.res->ok);
+	REQUIRE_STR(d1.res->err.sqlstate, "22012");
+	REQUIRE_STR(d1.res->err.severity, "ERROR");
+	REQUIRE_STR(d1.res->err.message, "division by zero");
+	REQUIRE(d2.user == (void *)2 && d2.status == 0 && d2.res->ok);
+	REQUIRE(!rs_pg_get_int(d2.res, 0, 0, &v) && v == 42);
+	REQUIRE(!rs_pgw_conn_broken(c));
 	rs_pg_result_free(d1.res);
 	rs_pg_result_free(d2.res);
 	rs_pgw_conn_free(c);
@@ -87,19 +87,19 @@ static void notices_mid_result(void)
 	struct rs_buf s = { 0 };
 	int64_t v;
 
-	CHECK(!rs_buf_append(&s, rec_notice_rows, cut));
-	CHECK(!rs_buf_append(&s, rec_notify + a, b - a));
-	CHECK(!rs_buf_append(&s, rec_notice_rows + cut, sizeof(rec_notice_rows) - cut));
-	CHECK(!rs_pgw_conn_query(c, "SELECT pgw_note(g) ...", NULL));
-	CHECK(!pgw_feed(c, s.data, s.len));
+	REQUIRE(!rs_buf_append(&s, rec_notice_rows, cut));
+	REQUIRE(!rs_buf_append(&s, rec_notify + a, b - a));
+	REQUIRE(!rs_buf_append(&s, rec_notice_rows + cut, sizeof(rec_notice_rows) - cut));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT pgw_note(g) ...", NULL));
+	REQUIRE(!pgw_feed(c, s.data, s.len));
 	d = pgw_done(c);
-	CHECK(d.status == 0 && d.res->ok);
-	CHECK_INT(rs_pg_nrows(d.res), 3);
-	CHECK(!rs_pg_get_int(d.res, 2, 0, &v) && v == 3);
+	REQUIRE(d.status == 0 && d.res->ok);
+	REQUIRE_INT(rs_pg_nrows(d.res), 3);
+	REQUIRE(!rs_pg_get_int(d.res, 2, 0, &v) && v == 3);
 	rs_pgw_conn_stats(c, &st);
-	CHECK_INT(st.notices, 3);
-	CHECK_INT(st.notifications, 1);
-	CHECK_INT(st.requests, 1);
+	REQUIRE_INT(st.notices, 3);
+	REQUIRE_INT(st.notifications, 1);
+	REQUIRE_INT(st.requests, 1);
 	rs_pg_result_free(d.res);
 	rs_buf_free(&s);
 	rs_pgw_conn_free(c);
@@ -109,8 +109,8 @@ static void notify(void)
 {
 	struct rs_pg_result *r = run("NOTIFY pgw_chan, 'hello'", rec_notify, sizeof(rec_notify), true);
 
-	CHECK_STR(r->cmd_tag, "NOTIFY");
-	CHECK_INT(r->rows_affected, -1);
+	REQUIRE_STR(r->cmd_tag, "NOTIFY");
+	REQUIRE_INT(r->rows_affected, -1);
 	rs_pg_result_free(r);
 }
 
@@ -118,9 +118,9 @@ static void empty(void)
 {
 	struct rs_pg_result *r = run("", rec_empty, sizeof(rec_empty), true);
 
-	CHECK_INT(r->ncols, 0);
-	CHECK_INT(r->nrows, 0);
-	CHECK_STR(r->cmd_tag, "");
+	REQUIRE_INT(r->ncols, 0);
+	REQUIRE_INT(r->nrows, 0);
+	REQUIRE_STR(r->cmd_tag, "");
 	rs_pg_result_free(r);
 }
 
@@ -130,17 +130,17 @@ static void multi(void)
 				     rec_multi, sizeof(rec_multi), true);
 	int64_t v;
 
-	CHECK_INT(r->ncols, 2);
-	CHECK_STR(r->cols[0].name, "two");
-	CHECK_STR(r->cols[1].name, "three");
-	CHECK_INT(r->nrows, 1);
-	CHECK_STR(rs_pg_get_text(r, 0, 0, NULL), "x");
-	CHECK(!rs_pg_get_int(r, 0, 1, &v) && v == 2);
+	REQUIRE_INT(r->ncols, 2);
+	REQUIRE_STR(r->cols[0].name, "two");
+	REQUIRE_STR(r->cols[1].name, "three");
+	REQUIRE_INT(r->nrows, 1);
+	REQUIRE_STR(rs_pg_get_text(r, 0, 0, NULL), "x");
+	REQUIRE(!rs_pg_get_int(r, 0, 1, &v) && v == 2);
 	rs_pg_result_free(r);
 
 	r = run("SELECT 1; SELECT 1/0; SELECT 3", rec_multi_error, sizeof(rec_multi_error), false);
-	CHECK_STR(r->err.sqlstate, "22012");
-	CHECK_INT(r->nrows, 0);
+	REQUIRE_STR(r->err.sqlstate, "22012");
+	REQUIRE_INT(r->nrows, 0);
 	rs_pg_result_free(r);
 }
 
@@ -148,12 +148,12 @@ static void tags(void)
 {
 	struct rs_pg_result *r = run("UPDATE", rec_update, sizeof(rec_update), true);
 
-	CHECK_STR(r->cmd_tag, "UPDATE 5");
-	CHECK_INT(r->rows_affected, 5);
+	REQUIRE_STR(r->cmd_tag, "UPDATE 5");
+	REQUIRE_INT(r->rows_affected, 5);
 	rs_pg_result_free(r);
 	r = run("INSERT", rec_insert, sizeof(rec_insert), true);
-	CHECK_STR(r->cmd_tag, "INSERT 0 1");
-	CHECK_INT(r->rows_affected, 1);
+	REQUIRE_STR(r->cmd_tag, "INSERT 0 1");
+	REQUIRE_INT(r->rows_affected, 1);
 	rs_pg_result_free(r);
 }
 
@@ -165,14 +165,14 @@ static void text_types(void)
 	int64_t v;
 	bool t;
 
-	CHECK(!rs_pg_get_bool(r, 0, 0, &t) && t);
-	CHECK(!rs_pg_get_float8(r, 0, 1, &f) && f == 1.5);
-	CHECK(!rs_pg_get_bytea(r, 0, 2, &b) && b.len == 2 && !memcmp(b.data, "\0\xff", 2));
-	CHECK(!rs_pg_get_int(r, 0, 3, &v) && v == 123456789012LL);
-	CHECK(!rs_pg_get_int(r, 0, 4, &v) && v == -2);
-	CHECK_STR(rs_pg_get_text(r, 0, 5, NULL), "abc");
-	CHECK_INT(rs_pg_get_int(r, 0, 6, &v), -ENODATA);
-	CHECK_INT(rs_pg_get_int(r, 0, 5, &v), -EINVAL);
+	REQUIRE(!rs_pg_get_bool(r, 0, 0, &t) && t);
+	REQUIRE(!rs_pg_get_float8(r, 0, 1, &f) && f == 1.5);
+	REQUIRE(!rs_pg_get_bytea(r, 0, 2, &b) && b.len == 2 && !memcmp(b.data, "\0\xff", 2));
+	REQUIRE(!rs_pg_get_int(r, 0, 3, &v) && v == 123456789012LL);
+	REQUIRE(!rs_pg_get_int(r, 0, 4, &v) && v == -2);
+	REQUIRE_STR(rs_pg_get_text(r, 0, 5, NULL), "abc");
+	REQUIRE_INT(rs_pg_get_int(r, 0, 6, &v), -ENODATA);
+	REQUIRE_INT(rs_pg_get_int(r, 0, 5, &v), -EINVAL);
 	rs_buf_free(&b);
 	rs_pg_result_free(r);
 }
@@ -183,17 +183,17 @@ static void broken_by(const void *bytes, size_t len, int want)
 	struct rs_pgw_conn *c = ready();
 	struct rs_pgw_done d;
 
-	CHECK(!rs_pgw_conn_query(c, "SELECT 1", (void *)1));
-	CHECK(!rs_pgw_conn_query(c, "SELECT 2", (void *)2));
-	CHECK_INT(pgw_feed(c, bytes, len), want);
-	CHECK(rs_pgw_conn_broken(c));
-	CHECK_INT(rs_pgw_conn_status(c), want);
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 1", (void *)1));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 2", (void *)2));
+	REQUIRE_INT(pgw_feed(c, bytes, len), want);
+	REQUIRE(rs_pgw_conn_broken(c));
+	REQUIRE_INT(rs_pgw_conn_status(c), want);
 	d = pgw_done(c);
-	CHECK(d.user == (void *)1 && d.status == want && !d.res);
+	REQUIRE(d.user == (void *)1 && d.status == want && !d.res);
 	d = pgw_done(c);
-	CHECK(d.user == (void *)2 && d.status == want && !d.res);
-	CHECK_INT(rs_pgw_conn_next_done(c, &d), -EAGAIN);
-	CHECK_INT(rs_pgw_conn_query(c, "SELECT 3", NULL), -EPIPE);
+	REQUIRE(d.user == (void *)2 && d.status == want && !d.res);
+	REQUIRE_INT(rs_pgw_conn_next_done(c, &d), -EAGAIN);
+	REQUIRE_INT(rs_pgw_conn_query(c, "SELECT 3", NULL), -EPIPE);
 	rs_pgw_conn_free(c);
 }
 
@@ -203,16 +203,16 @@ static void violations(void)
 	size_t first = pgw_msg_off(rec_simple_rows, sizeof(rec_simple_rows), 1);
 
 	/* An unknown message type, mid-result. */
-	CHECK(!rs_buf_append(&s, rec_simple_rows, first));
+	REQUIRE(!rs_buf_append(&s, rec_simple_rows, first));
 	pgw_put_msg(&s, 'Y', "abc", 3);
 	broken_by(s.data, s.len, -EPROTO);
 	rs_buf_clear(&s);
 	/* A DataRow before any RowDescription. */
-	CHECK(!rs_buf_append(&s, rec_simple_rows + first, sizeof(rec_simple_rows) - first));
+	REQUIRE(!rs_buf_append(&s, rec_simple_rows + first, sizeof(rec_simple_rows) - first));
 	broken_by(s.data, s.len, -EPROTO);
 	rs_buf_clear(&s);
 	/* A DataRow with the wrong column count. */
-	CHECK(!rs_buf_append(&s, rec_multi, sizeof(rec_multi)));
+	REQUIRE(!rs_buf_append(&s, rec_multi, sizeof(rec_multi)));
 	s.data[pgw_msg_off(rec_multi, sizeof(rec_multi), 1) + 6] = 2;
 	broken_by(s.data, s.len, -EPROTO);
 	rs_buf_clear(&s);
@@ -234,16 +234,16 @@ static void fatal(void)
 	struct rs_buf s = { 0 };
 
 	pgw_put_msg(&s, 'E', body, sizeof(body));
-	CHECK(!rs_pgw_conn_query(c, "SELECT pg_sleep(10)", (void *)1));
-	CHECK(!rs_pgw_conn_query(c, "SELECT 2", (void *)2));
-	CHECK_INT(pgw_feed(c, s.data, s.len), -ECONNRESET);
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT pg_sleep(10)", (void *)1));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 2", (void *)2));
+	REQUIRE_INT(pgw_feed(c, s.data, s.len), -ECONNRESET);
 	d = pgw_done(c);
-	CHECK(d.user == (void *)1 && d.status == 0 && !d.res->ok);
-	CHECK_STR(d.res->err.sqlstate, "57P01");
-	CHECK_STR(d.res->err.severity, "FATAL");
+	REQUIRE(d.user == (void *)1 && d.status == 0 && !d.res->ok);
+	REQUIRE_STR(d.res->err.sqlstate, "57P01");
+	REQUIRE_STR(d.res->err.severity, "FATAL");
 	rs_pg_result_free(d.res);
 	d = pgw_done(c);
-	CHECK(d.user == (void *)2 && d.status == -ECONNRESET);
+	REQUIRE(d.user == (void *)2 && d.status == -ECONNRESET);
 	rs_pgw_conn_free(c);
 	rs_buf_free(&s);
 }
@@ -253,25 +253,25 @@ static void eof_and_abort(void)
 	struct rs_pgw_conn *c = ready();
 	struct rs_pgw_done d;
 
-	CHECK(!rs_pgw_conn_query(c, "SELECT 1", NULL));
-	CHECK(!pgw_feed(c, rec_simple_rows, 40));
-	CHECK_INT(rs_pgw_received(c, 0), -ECONNRESET);
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 1", NULL));
+	REQUIRE(!pgw_feed(c, rec_simple_rows, 40));
+	REQUIRE_INT(rs_pgw_received(c, 0), -ECONNRESET);
 	d = pgw_done(c);
-	CHECK_INT(d.status, -ECONNRESET);
+	REQUIRE_INT(d.status, -ECONNRESET);
 	rs_pgw_conn_free(c);
 
 	c = ready();
-	CHECK(!rs_pgw_conn_query(c, "SELECT 1", NULL));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 1", NULL));
 	rs_pgw_conn_abort(c, -ETIMEDOUT);
 	d = pgw_done(c);
-	CHECK_INT(d.status, -ETIMEDOUT);
-	CHECK(rs_pgw_conn_broken(c));
+	REQUIRE_INT(d.status, -ETIMEDOUT);
+	REQUIRE(rs_pgw_conn_broken(c));
 	/* Freed with a request pending and a completion uncollected: nothing leaks (ASan). */
 	rs_pgw_conn_free(c);
 	c = ready();
-	CHECK(!rs_pgw_conn_query(c, "SELECT 1", NULL));
-	CHECK(!rs_pgw_conn_query(c, "SELECT 2", NULL));
-	CHECK(!pgw_feed(c, rec_simple_rows, sizeof(rec_simple_rows)));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 1", NULL));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 2", NULL));
+	REQUIRE(!pgw_feed(c, rec_simple_rows, sizeof(rec_simple_rows)));
 	rs_pgw_conn_free(c);
 }
 
@@ -304,7 +304,7 @@ static void big_value(void)
 	char *val = malloc(n + 6), *p;
 	size_t room, len;
 
-	CHECK(val);
+	REQUIRE(val);
 	memcpy(val, "\0\x01", 2);
 	val[2] = (char)(n >> 24);
 	val[3] = (char)(n >> 16);
@@ -315,16 +315,16 @@ static void big_value(void)
 	pgw_put_msg(&s, 'D', val, n + 6);
 	pgw_put_msg(&s, 'C', "SELECT 1", 9);
 	pgw_put_msg(&s, 'Z', "I", 1);
-	CHECK(!rs_pgw_conn_query(c, "SELECT repeat('x', 307200)", NULL));
-	CHECK(!rs_pgw_feed(c, s.data, 100));
-	CHECK(!rs_pgw_recv_space(c, &p, &room));
-	CHECK(room >= n + 11 - 100 - 29);
-	CHECK(!rs_pgw_feed(c, s.data + 100, s.len - 100));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT repeat('x', 307200)", NULL));
+	REQUIRE(!rs_pgw_feed(c, s.data, 100));
+	REQUIRE(!rs_pgw_recv_space(c, &p, &room));
+	REQUIRE(room >= n + 11 - 100 - 29);
+	REQUIRE(!rs_pgw_feed(c, s.data + 100, s.len - 100));
 	d = pgw_done(c);
-	CHECK(d.status == 0 && d.res->ok);
-	CHECK(rs_pg_get_text(d.res, 0, 0, &len) && len == n);
-	CHECK(!rs_pgw_recv_space(c, &p, &room));
-	CHECK(room <= 16 * 1024);
+	REQUIRE(d.status == 0 && d.res->ok);
+	REQUIRE(rs_pg_get_text(d.res, 0, 0, &len) && len == n);
+	REQUIRE(!rs_pgw_recv_space(c, &p, &room));
+	REQUIRE(room <= 16 * 1024);
 	rs_pg_result_free(d.res);
 	rs_pgw_conn_free(c);
 	rs_buf_free(&s);
@@ -343,11 +343,11 @@ static void huge_claim(void)
 	char *p;
 	size_t room;
 
-	CHECK(!rs_pgw_conn_query(c, "SELECT 1", NULL));
-	CHECK(!rs_pgw_feed(c, head, sizeof(head) - 1));
-	CHECK(!rs_pgw_recv_space(c, &p, &room));
-	CHECK(room >= 1024 * 1024 && room <= 4 * 1024 * 1024);
-	CHECK(!rs_pgw_conn_broken(c));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 1", NULL));
+	REQUIRE(!rs_pgw_feed(c, head, sizeof(head) - 1));
+	REQUIRE(!rs_pgw_recv_space(c, &p, &room));
+	REQUIRE(room >= 1024 * 1024 && room <= 4 * 1024 * 1024);
+	REQUIRE(!rs_pgw_conn_broken(c));
 	rs_pgw_conn_free(c);
 }
 

@@ -5,8 +5,8 @@
 
 static void buf_is(struct rs_buf *b, const char *want)
 {
-	CHECK_INT(b->len, strlen(want));
-	CHECK(!memcmp(rs_buf_head(b), want, b->len));
+	REQUIRE_INT(b->len, strlen(want));
+	REQUIRE(!memcmp(rs_buf_head(b), want, b->len));
 	rs_buf_clear(b);
 }
 
@@ -19,16 +19,16 @@ static void exchange(const char *user, const char *password, const char *nonce,
 	struct rs_scram s;
 	char bad[128];
 
-	CHECK(!rs_scram_start(&s, user, nonce, &out));
+	REQUIRE(!rs_scram_start(&s, user, nonce, &out));
 	buf_is(&out, client_first);
-	CHECK(!rs_scram_continue(&s, password, server_first, strlen(server_first), &out));
+	REQUIRE(!rs_scram_continue(&s, password, server_first, strlen(server_first), &out));
 	buf_is(&out, client_final);
 	/* Flip one signature character: the server does not know the password. */
 	snprintf(bad, sizeof(bad), "%s", server_final);
 	bad[5] = bad[5] == 'A' ? 'B' : 'A';
-	CHECK_INT(rs_scram_finish(&s, bad, strlen(bad)), -EACCES);
-	CHECK(s.why && strstr(s.why, "signature"));
-	CHECK(!rs_scram_finish(&s, server_final, strlen(server_final)));
+	REQUIRE_INT(rs_scram_finish(&s, bad, strlen(bad)), -EACCES);
+	REQUIRE(s.why && strstr(s.why, "signature"));
+	REQUIRE(!rs_scram_finish(&s, server_final, strlen(server_final)));
 	rs_scram_clear(&s);
 	rs_buf_free(&out);
 }
@@ -49,10 +49,10 @@ static void refused(const char *server_first)
 	struct rs_buf out = { 0 };
 	struct rs_scram s;
 
-	CHECK(!rs_scram_start(&s, "", "abc", &out));
+	REQUIRE(!rs_scram_start(&s, "", "abc", &out));
 	rs_buf_clear(&out);
-	CHECK_INT(rs_scram_continue(&s, "pw", server_first, strlen(server_first), &out), -EBADMSG);
-	CHECK_INT(out.len, 0);
+	REQUIRE_INT(rs_scram_continue(&s, "pw", server_first, strlen(server_first), &out), -EBADMSG);
+	REQUIRE_INT(out.len, 0);
 	rs_scram_clear(&s);
 	rs_buf_free(&out);
 }
@@ -72,15 +72,15 @@ static void test_malformed(void)
 	refused("r=abcdef,s=c2FsdHk=,i=4096,x=1");
 	refused("r=abcdef,s=!!!!,i=4096");
 
-	CHECK(!rs_scram_start(&s, "", "abc", &out));
-	CHECK(!rs_scram_continue(&s, "pw", "r=abcdef,s=c2FsdHk=,i=1", 23, &out));
-	CHECK_INT(rs_scram_finish(&s, "e=invalid-proof", 15), -EBADMSG);
-	CHECK_INT(rs_scram_finish(&s, "v=", 2), -EACCES);
-	CHECK_INT(rs_scram_finish(&s, "x=abcd", 6), -EBADMSG);
+	REQUIRE(!rs_scram_start(&s, "", "abc", &out));
+	REQUIRE(!rs_scram_continue(&s, "pw", "r=abcdef,s=c2FsdHk=,i=1", 23, &out));
+	REQUIRE_INT(rs_scram_finish(&s, "e=invalid-proof", 15), -EBADMSG);
+	REQUIRE_INT(rs_scram_finish(&s, "v=", 2), -EACCES);
+	REQUIRE_INT(rs_scram_finish(&s, "x=abcd", 6), -EBADMSG);
 	rs_scram_clear(&s);
 	rs_buf_free(&out);
 
-	CHECK_INT(rs_scram_start(&s, "", "a,b", &out), -EINVAL);
+	REQUIRE_INT(rs_scram_start(&s, "", "a,b", &out), -EINVAL);
 }
 
 static void test_random_nonce(void)
@@ -89,9 +89,9 @@ static void test_random_nonce(void)
 	struct rs_scram s;
 	char first[64];
 
-	CHECK(!rs_scram_start(&s, "", NULL, &out));
-	CHECK_INT(strlen(s.nonce), RS_SCRAM_NONCE_LEN);
-	CHECK(!strchr(s.nonce, ','));
+	REQUIRE(!rs_scram_start(&s, "", NULL, &out));
+	REQUIRE_INT(strlen(s.nonce), RS_SCRAM_NONCE_LEN);
+	REQUIRE(!strchr(s.nonce, ','));
 	snprintf(first, sizeof(first), "n,,n=,r=%s", s.nonce);
 	buf_is(&out, first);
 	rs_scram_clear(&s);
@@ -109,11 +109,11 @@ static void test_md5(void)
 	 *       = b50003718894eadef8163598a0a9369e (also pg_authid.rolpassword)
 	 * printf 'b50003718894eadef8163598a0a9369e\x01\x02\x03\xff' | md5sum
 	 */
-	CHECK(!rs_pg_md5_password("bench_md5", "md5pass", salt1, out));
-	CHECK_STR(out, "md57a694b01c62d309e9a6e3691ea6fddb7");
+	REQUIRE(!rs_pg_md5_password("bench_md5", "md5pass", salt1, out));
+	REQUIRE_STR(out, "md57a694b01c62d309e9a6e3691ea6fddb7");
 	/* printf 'b50003718894eadef8163598a0a9369e\x22\x4f\xb3\xde' | md5sum */
-	CHECK(!rs_pg_md5_password("bench_md5", "md5pass", salt2, out));
-	CHECK_STR(out, "md5512a9d160190be75fcd9f384bb035c18");
+	REQUIRE(!rs_pg_md5_password("bench_md5", "md5pass", salt2, out));
+	REQUIRE_STR(out, "md5512a9d160190be75fcd9f384bb035c18");
 }
 
 int main(void)

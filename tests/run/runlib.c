@@ -10,17 +10,6 @@
 
 #include "runlib.h"
 
-void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
 void skip(const char *fmt, ...)
 {
 	va_list ap;
@@ -37,10 +26,10 @@ int run_capture(const char *const argv[], char *out, size_t size)
 	int p[2], status;
 	size_t len = 0;
 
-	CHECK(pipe(p) == 0, "pipe: %s", strerror(errno));
+	REQUIRE(pipe(p) == 0, "pipe: %s", strerror(errno));
 	fflush(NULL);
 	pid_t pid = fork();
-	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	REQUIRE(pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		dup2(p[1], 1);
 		dup2(p[1], 2);
@@ -67,7 +56,7 @@ int run_capture(const char *const argv[], char *out, size_t size)
 	out[len] = '\0';
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0)
-		CHECK(errno == EINTR, "waitpid: %s", strerror(errno));
+		REQUIRE(errno == EINTR, "waitpid: %s", strerror(errno));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

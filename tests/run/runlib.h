@@ -4,9 +4,8 @@
 
 #include <stddef.h>
 
-/* Fail the test with a message (exit 1). */
-void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-#define CHECK(cond, ...) do { if (!(cond)) die(__VA_ARGS__); } while (0)
+/* die, REQUIRE: a failed check ends the test (exit 1). */
+#include "../check.h"
 
 /* Skip the test (exit 77) saying why. */
 void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -1,0 +1,20 @@
+#!/bin/sh
+# ab.sh HARNESS SOURCE - `harness ab HEAD~1 HEAD` end to end with 1 s runs: both refs built under build-ab/,
+# run A, B, A, B, compared. Skips (77) outside a git checkout or when HEAD has no parent.
+set -u
+harness=$1 src=$2
+git -C "$src" rev-parse --git-dir >/dev/null 2>&1 || { echo "SKIP: $src is not a git checkout"; exit 77; }
+git -C "$src" rev-parse --verify --quiet 'HEAD~1^{commit}' >/dev/null || { echo "SKIP: HEAD has no parent commit"; exit 77; }
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
+"$harness" ab HEAD~1 HEAD --workload=plaintext --conns=2 --duration=1 --warmup=0 --quiet --repeat=2 >"$log" 2>&1 ||
+	fail "ab: exit $?"
+order=$(grep -o "^ab: round [12], [AB]" "$log" | tr '\n' ' ')
+[ "$order" = "ab: round 1, A ab: round 1, B ab: round 2, A ab: round 2, B " ] || fail "not interleaved: $order"
+grep -q "A = HEAD~1, B = HEAD" "$log" || fail "no compare header"
+grep -Eq "plaintext +throughput .*(HEAD is|no significant difference)" "$log" || fail "no throughput verdict"
+dir=$(sed -n 's/^ab: \(.*results\/runs\/.*ab-.*\)$/\1/p' "$log")
+[ -n "$dir" ] && [ -s "$dir/A/2/run.json" ] && [ -s "$dir/B/2/run.json" ] || fail "no runs under '$dir'"
+rm -rf "$dir"
+echo "ok: ab HEAD~1 HEAD built both, ran A B A B, compared"
