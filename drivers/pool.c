@@ -28,6 +28,10 @@ struct slot {
 	bool doomed;         /* shared mode: broken, close when the last user returns */
 	int64_t next_try_ms; /* EMPTY: do not reconnect before this */
 	struct rs_pool_stmt *stmts; /* statements in flight on it, oldest first */
+	/* CancelRequests in flight for it. Until they are done the backend may
+	 * still get the signal, and would take it for whatever it runs then:
+	 * the slot takes no new statement (see held). */
+	int cancelling;
 };
 
 /* A fiber waiting for a connection; lives on that fiber's stack. */
@@ -116,10 +120,24 @@ static void slot_use(struct slot *s)
 	s->state = SLOT_BUSY;
 }
 
-/* A connection just came up (or came back): give it to whoever waits. */
+/*
+ * Not to be given out now: a cancel is on its way to its backend. Postgres
+ * closes the cancel connection only after it has signalled the backend, and
+ * a backend that waits for its next command ignores a cancel, so once the
+ * canceller is done the next statement is safe from it.
+ */
+static bool held(const struct slot *s)
+{
+	return s->cancelling > 0;
+}
+
+/* A connection just came up (or came back, or its cancel is done): give it
+ * to whoever waits. */
 static void slot_offer(struct rs_pool *p, struct slot *s)
 {
 	s->state = SLOT_IDLE;
+	if (held(s))
+		return;
 	if (p->cfg.shared) {
 		/* Everyone waiting can pipeline on it. */
 		struct waiter *w;
@@ -234,6 +252,10 @@ static void canceller_main(void *arg)
 		fprintf(stderr, "ringside: reactor %d: CancelRequest failed: %s\n", p->r->cfg.index,
 			strerror(-err));
 	p->connecting--;
+	s->cancelling--;
+	/* Released: an idle one goes to whoever waits for it meanwhile. */
+	if (!held(s) && s->state == SLOT_IDLE && !s->inflight && !stopping(p))
+		slot_offer(p, s);
 }
 
 /* A cancel for what s runs now (from a fiber of its own: it opens a
@@ -245,6 +267,7 @@ static void start_cancel(struct rs_pool *p, struct slot *s)
 	if (rs_fiber_create(p->r->fibers, canceller_main, s, &f))
 		return;
 	p->stats.cancels++;
+	s->cancelling++;
 	p->connecting++; /* keeps the pool alive at stop until it is done */
 	rs_fiber_set_data(f, p);
 	rs_fiber_resume(f);
@@ -388,7 +411,7 @@ static struct slot *pick_shared(struct rs_pool *p)
 	struct slot *best = NULL;
 	for (int i = 0; i < p->cfg.size; i++) {
 		struct slot *s = &p->slots[i];
-		if ((s->state != SLOT_IDLE && s->state != SLOT_BUSY) || s->doomed)
+		if ((s->state != SLOT_IDLE && s->state != SLOT_BUSY) || s->doomed || held(s))
 			continue;
 		if (s->inflight < p->cfg.pipeline_depth)
 			return s;
@@ -401,7 +424,7 @@ static struct slot *pick_shared(struct rs_pool *p)
 static struct slot *first_idle(struct rs_pool *p)
 {
 	for (int i = 0; i < p->cfg.size; i++)
-		if (p->slots[i].state == SLOT_IDLE)
+		if (p->slots[i].state == SLOT_IDLE && !held(&p->slots[i]))
 			return &p->slots[i];
 	return NULL;
 }
@@ -496,8 +519,9 @@ void rs_pool_return(struct rs_pool *p, void *c)
 			s->state = SLOT_IDLE;
 		return;
 	}
-	/* Exclusive: hand it straight to the first waiter, inline. */
-	struct waiter *w = waiter_pop(p);
+	/* Exclusive: hand it straight to the first waiter, inline (unless a
+	 * cancel is on its way: then the canceller hands it on). */
+	struct waiter *w = held(s) ? NULL : waiter_pop(p);
 	if (!w) {
 		s->state = SLOT_IDLE;
 		return;

@@ -74,6 +74,20 @@ static void pin_and_name(int index, int cpu)
 		fprintf(stderr, "ringside: reactor %d: cannot pin to CPU %d: %s\n", index, cpu, strerror(errno));
 }
 
+/* What the Postgres pool went through, in the server's log: a run's
+ * replaced connections and cancels are there to read beside its errors. */
+static void report_pool(int index, const struct rs_pg_pool *pg)
+{
+	struct rs_pool_stats st;
+	if (!pg)
+		return;
+	rs_pg_pool_stats(pg, &st);
+	fprintf(stderr,
+		"ringside: reactor %d: postgres pool: %llu connects, %llu failed, %llu discarded, %llu rent timeouts, %llu cancels\n",
+		index, (unsigned long long)st.connects, (unsigned long long)st.failures,
+		(unsigned long long)st.discarded, (unsigned long long)st.timeouts, (unsigned long long)st.cancels);
+}
+
 static void *reactor_thread(void *arg)
 {
 	struct reactor_slot *s = arg;
@@ -113,6 +127,7 @@ static void *reactor_thread(void *arg)
 	atomic_store(&g_live[s->index], NULL);
 	while (atomic_load(&g_in_stop)) /* a handler on this thread has finished before we get here */
 		sched_yield();
+	report_pool(s->index, s->reactor->pg);
 	rs_pg_pool_destroy(s->reactor->pg);
 	rs_redis_pool_destroy(s->reactor);
 	g_ops->reactor_destroy(s->reactor);

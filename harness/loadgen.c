@@ -97,6 +97,18 @@ void lg_count_error(struct lg_thread *t, enum lg_err kind, uint64_t n, uint64_t 
 	t->sec_errors += n;
 }
 
+/* Keep the first bad answer of the window, printable, so a failed run says what it got. */
+void lg_keep_bad(struct lg_thread *t, int status, const char *body, size_t len, uint64_t now)
+{
+	if (t->first_bad_status || !measured(t, now))
+		return;
+	t->first_bad_status = status;
+	size_t n = len < sizeof(t->first_bad_body) - 1 ? len : sizeof(t->first_bad_body) - 1;
+	for (size_t i = 0; i < n; i++)
+		t->first_bad_body[i] = body[i] >= 0x20 && body[i] < 0x7f ? body[i] : ' ';
+	t->first_bad_body[n] = '\0';
+}
+
 void lg_count_response(struct lg_thread *t, uint64_t corrected_ns, uint64_t raw_ns, uint64_t now)
 {
 	if (!measured(t, now))
@@ -506,6 +518,10 @@ static void merge_totals(struct lg_main *m, struct rs_lg_result *res)
 		res->non2xx += t->errs[LG_NON2XX];
 		res->invalid += t->errs[LG_INVALID];
 		res->client_resets += t->client_resets;
+		if (!res->first_bad_status && t->first_bad_status) {
+			res->first_bad_status = t->first_bad_status;
+			memcpy(res->first_bad_body, t->first_bad_body, sizeof(res->first_bad_body));
+		}
 		rs_hist_merge(res->latency, t->lat);
 		rs_hist_merge(res->latency_raw, t->raw);
 		if (t->exit_ns > exit_ns)

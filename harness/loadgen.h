@@ -71,6 +71,10 @@ struct rs_lg_result {
 	uint64_t requests;    /* valid responses (2xx with the workload's body check passed) */
 	uint64_t connect_errors, resets, timeouts, non2xx, invalid;
 	uint64_t client_resets; /* requests abandoned on purpose (cfg.reset_every): not errors */
+	/* The first non-2xx or invalid answer seen (status 0: none), its body's start: says what a
+	 * failing run failed with. */
+	int first_bad_status;
+	char first_bad_body[200];
 	double elapsed_s;     /* measured wall time */
 	double rps;           /* requests / elapsed_s */
 	double target_rate;   /* cfg.rate; 0 closed loop */

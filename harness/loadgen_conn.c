@@ -299,9 +299,11 @@ static void judge(struct lg_conn *c, const struct lg_req *req, const char *body,
 
 	if (status < 200 || status > 299) {
 		lg_count_error(t, LG_NON2XX, 1, now);
+		lg_keep_bad(t, status, body, c->resp.body_len, now);
 		c->draining = true;
 	} else if (!rs_lg_valid_body(path, status, body, c->resp.body_len)) {
 		lg_count_error(t, LG_INVALID, 1, now);
+		lg_keep_bad(t, status, body, c->resp.body_len, now);
 		c->draining = true;
 	} else {
 		lg_count_response(t, now - req->intended, now - req->sent, now);

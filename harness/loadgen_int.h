@@ -99,6 +99,8 @@ struct lg_thread {
 	uint64_t next_housekeep;
 	/* Measured totals. */
 	uint64_t requests, errs[LG_INVALID + 1], client_resets;
+	int first_bad_status;		/* the first bad answer of this thread (0: none) */
+	char first_bad_body[200];
 	struct rs_hist *lat, *raw, *sec_hist;
 	/* The second being filled (-1: warming up) and the ones done. */
 	int64_t cur_sec;
@@ -125,6 +127,7 @@ void lg_conn_flush(struct lg_conn *c, uint64_t now);
 void lg_conn_housekeep(struct lg_conn *c, uint64_t now);
 
 /* loadgen.c: what the connections report to their thread. */
+void lg_keep_bad(struct lg_thread *t, int status, const char *body, size_t len, uint64_t now);
 void lg_count_error(struct lg_thread *t, enum lg_err kind, uint64_t n, uint64_t now);
 void lg_count_response(struct lg_thread *t, uint64_t corrected_ns, uint64_t raw_ns, uint64_t now);
 void lg_heap_push(struct lg_thread *t, struct lg_conn *c);

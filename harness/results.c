@@ -197,6 +197,9 @@ static json_t *summary_json(const struct rs_lg_result *res)
 				 (json_int_t)res->connect_errors, "reset", (json_int_t)res->resets, "timeout",
 				 (json_int_t)res->timeouts, "non2xx", (json_int_t)res->non2xx, "invalid",
 				 (json_int_t)res->invalid);
+	if (res->first_bad_status)
+		json_object_set_new(errs, "first_bad", json_pack("{s:i, s:s}", "status", res->first_bad_status,
+								  "body", res->first_bad_body));
 	/* The offered rate is the top-level "rate", the achieved one "rps": only whether the schedule held. */
 	return json_pack("{s:I, s:f, s:f, s:o, s:o, s:o, s:b, s:b, s:I}", "requests",
 			 (json_int_t)res->requests, "rps", res->rps, "elapsed_s", res->elapsed_s, "errors",

@@ -285,6 +285,8 @@ void rs_run_print(const struct run *r)
 		       (unsigned long long)res->timeouts, (unsigned long long)res->non2xx,
 		       (unsigned long long)res->invalid);
 	printf(")%s\n", res->rate_unsustained ? "  RATE NOT SUSTAINED" : "");
+	if (res->first_bad_status)
+		printf("  %-12sstatus %d: %s\n", "first bad", res->first_bad_status, res->first_bad_body);
 	print_latency(res);
 	print_server(r);
 	rs_run_cpu_print(r);

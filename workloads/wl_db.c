@@ -107,11 +107,15 @@ static bool answered(struct db *d, int *err, struct rs_pg_result **res)
 {
 	if (*err)
 		return false;
-	if ((*res)->ok || !d->ops->is_broken(d->conn))
+	/* Cancelled though the pool did not cancel it: a CancelRequest for the
+	 * statement ahead of it on a pipelined connection (shared mode) landed
+	 * after that one had finished. Not an answer to this one: run it again. */
+	bool stray_cancel = !(*res)->ok && !strcmp((*res)->err.sqlstate, "57014") && !d->stmt.cancelled;
+	if ((*res)->ok || (!stray_cancel && !d->ops->is_broken(d->conn)))
 		return true;
 	rs_pg_result_free(*res);
 	*res = NULL;
-	*err = -ECONNRESET;
+	*err = stray_cancel ? -ECANCELED : -ECONNRESET;
 	return false;
 }
 
