@@ -24,7 +24,9 @@ static void job_open(void *arg)
 		j->res = -errno;
 }
 
-/* pread until len bytes or EOF: a short read of a regular file is rare but allowed. */
+/* pread until len bytes or EOF: a short read of a regular file is rare but
+ * allowed. An error after some bytes returns those (as read(2) does): an
+ * O_DIRECT read of whole blocks past EOF ends so, its next offset unaligned. */
 static void job_read(void *arg)
 {
 	struct file_job *j = arg;
@@ -34,7 +36,7 @@ static void job_read(void *arg)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			j->res = -errno;
+			j->res = done ? (ssize_t)done : -errno;
 			return;
 		}
 		if (n == 0)
@@ -74,7 +76,7 @@ ssize_t rs_file_read(struct rs_reactor *r, int fd, void *buf, size_t len, uint64
 	while (done < len) {
 		ssize_t n = r->ops->file_read(r, fd, (char *)buf + done, len - done, off + done);
 		if (n < 0)
-			return n;
+			return done ? (ssize_t)done : n;
 		if (n == 0)
 			break;
 		done += (size_t)n;

@@ -15,7 +15,8 @@ struct rs_reactor;
  * and resume through the eventfd; the others block the reactor thread, as a
  * classic readiness server must (epoll says nothing about regular files).
  * rs_file_open: an fd or a negative errno. rs_file_read: fills all len bytes
- * unless EOF comes first; the bytes read, or a negative errno.
+ * unless EOF comes first; the bytes read (those before an error, if any), or
+ * a negative errno.
  */
 int rs_file_open(struct rs_reactor *r, int dirfd, const char *name, int flags);
 ssize_t rs_file_read(struct rs_reactor *r, int fd, void *buf, size_t len, uint64_t off);

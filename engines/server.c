@@ -214,7 +214,7 @@ struct serve_flags {
 	const char *redis;
 	const char *pg, *pg_mode, *redis_mode;
 	long pool, redis_pool, rent_timeout_ms, pg_timeout_ms, pipeline_depth, workers;
-	bool pg_nodelay;
+	bool pg_nodelay, file_direct;
 };
 
 /* The database side: parse and resolve the URL once, here, not in reactors. */
@@ -326,7 +326,7 @@ static int serve(const struct serve_flags *f)
 	}
 	if (setup_pg(f))
 		return 2;
-	if (f->files_dir && rs_wl_files_dir(f->files_dir))
+	if (f->files_dir && rs_wl_files_dir(f->files_dir, f->file_direct))
 		return 2;
 	if (setup_redis(f))
 		return 2;
@@ -433,6 +433,8 @@ int rs_server_main(int argc, char **argv)
 		{ "uring-no", RS_OPT_STR, &f.uring_no, .help = "uring: switch off multishot,bufring,defer,fileops,link,asyncflush" },
 		{ "redis", RS_OPT_STR, &f.redis, .help = "Redis URL, redis://IP:PORT or unix:///PATH (default: $RINGSIDE_REDIS_URL)" },
 		{ "files-dir", RS_OPT_STR, &f.files_dir, .help = "directory /file serves (e.g. build/files)" },
+		{ "file-direct", RS_OPT_BOOL, &f.file_direct,
+		  .help = "/file reads with O_DIRECT: past the page cache, to the device (harness --file-cache=cold)" },
 		{ "workers", RS_OPT_INT, &f.workers, 1, 1024, .help = "threadpool: worker threads (rs-worker-N)" },
 		{ "pg", RS_OPT_STR, &f.pg, .help = "PostgreSQL URL (default: $RINGSIDE_PG_URL)" },
 		{ "pool", RS_OPT_INT, &f.pool, 1, 1024, .help = "Postgres connections per reactor" },

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -156,6 +157,36 @@ int rs_files_main(int argc, char **argv)
 }
 
 /* ---- --file-cache=cold ---- */
+
+bool rs_files_direct_ok(const char *dir, const char *size)
+{
+	char path[4200];
+	file_name(path, sizeof(path), dir, size, 0);
+	int fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int rs_files_device_read_bytes(const char *dir, unsigned long long *out)
+{
+	struct stat st;
+	char path[64];
+	unsigned long long rd_ios, rd_merges, rd_sectors;
+	if (stat(dir, &st))
+		return -errno;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/stat", major(st.st_dev), minor(st.st_dev));
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	int n = fscanf(f, "%llu %llu %llu", &rd_ios, &rd_merges, &rd_sectors);
+	fclose(f);
+	if (n != 3)
+		return -EIO;
+	*out = rd_sectors * 512; /* the stat file counts 512-byte sectors whatever the device's block size */
+	return 0;
+}
 
 struct rs_files_cold {
 	char dir[4096], label[32];

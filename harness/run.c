@@ -28,6 +28,12 @@
 #include "sampler.h"
 #include "workloads.h"
 
+
+static const char *files_dir(const struct run *r)
+{
+	return r->cfg->files_dir ? r->cfg->files_dir : rs_files_default_dir();
+}
+
 static volatile int g_stop;
 
 /* The first signal ends the run cleanly; a second one means "now". */
@@ -379,13 +385,14 @@ static int measure(struct run *r)
 		goto out_unpin;
 	}
 	if (!strcmp(r->cfg->file_cache, "cold") &&
-	    (err = rs_files_cold_start(r->cfg->files_dir ? r->cfg->files_dir : rs_files_default_dir(),
-				       r->cfg->file_size, &r->cold))) {
+	    (err = rs_files_cold_start(files_dir(r), r->cfg->file_size, &r->cold))) {
 		fprintf(stderr, "ringside: --file-cache=cold: cannot start the dropper: %s\n", strerror(-err));
 		rs_fault_stop(r);
 		rs_sampler_stop(r->sampler);
 		goto out_unpin;
 	}
+	if (r->nfile_paths)
+		r->dev_err = rs_files_device_read_bytes(files_dir(r), &r->dev_read0);
 	if (r->mh) {
 		err = rs_mh_measure(r);	/* sets t_end and wall_end: the agreed window */
 	} else {
@@ -394,6 +401,8 @@ static int measure(struct run *r)
 		r->wall_end = wall_now();
 	}
 	rs_run_valid_snap(&r->snap1, r->postmaster, r->redis_pid);
+	if (r->nfile_paths && !r->dev_err)
+		r->dev_err = rs_files_device_read_bytes(files_dir(r), &r->dev_read1);
 	rs_files_cold_stop(r->cold);
 	r->cold = NULL;
 	rs_fault_stop(r);
@@ -430,11 +439,13 @@ static int redis_setup(struct run *r)
 /* --workload=file: the paths over the size's files (the first also answers the ready check). */
 static int files_setup(struct run *r)
 {
-	const char *dir = r->cfg->files_dir ? r->cfg->files_dir : rs_files_default_dir();
-	int n = rs_files_paths(dir, r->cfg->file_size, r->file_paths, RS_FILES_MAX_PATHS);
+	int n = rs_files_paths(files_dir(r), r->cfg->file_size, r->file_paths, RS_FILES_MAX_PATHS);
 	if (n < 0)
 		return n;
 	r->nfile_paths = n;
+	/* Cold: O_DIRECT where the filesystem has it, so that reads reach the device
+	 * (dropping the page cache alone leaves most re-reads to it). */
+	r->file_direct = !strcmp(r->cfg->file_cache, "cold") && rs_files_direct_ok(files_dir(r), r->cfg->file_size);
 	snprintf(r->path, sizeof(r->path), "%s", r->file_paths[0]);
 	return 0;
 }

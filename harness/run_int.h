@@ -77,6 +77,9 @@ struct run {
 	char redis_url[256];		/* the Redis workloads: where, passed as --redis */
 	pid_t redis_pid;		/* the private redis-server it uses (daemonized: not under the harness), else 0 */
 	struct rs_files_cold *cold;	/* --file-cache=cold */
+	bool file_direct;		/* cold, and the filesystem takes O_DIRECT: the server reads with it */
+	int dev_err;			/* file: reading the device's counters failed (0: read) */
+	unsigned long long dev_read0, dev_read1; /* bytes the files' device had read, at the window's ends */
 
 	/* Validity guards (run_valid.c): readings at the measured window's ends, listeners, the probe. */
 	struct rs_cpu_snap snap0, snap1;

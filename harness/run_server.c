@@ -119,6 +119,8 @@ static int build_argv(struct run *r)
 		err = add_arg(r, "--redis=%s", r->redis_url);
 	if (!err && r->nfile_paths)
 		err = add_arg(r, "--files-dir=%s", c->files_dir ? c->files_dir : rs_files_default_dir());
+	if (!err && r->file_direct)
+		err = add_arg(r, "--file-direct");
 	if (!err)
 		err = add_user_flags(r);
 	r->argv[r->argc] = NULL;

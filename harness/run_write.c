@@ -140,8 +140,16 @@ static int add_run_fields(const struct run *r, json_t *run)
 							      rs_run_redis_settings_json(r->redis_url)));
 		free(url);
 	}
-	if (r->nfile_paths)
+	if (r->nfile_paths) {
 		json_object_set_new(mine, "file_size", json_string(c->file_size));
+		/* How cold was made cold, and whether the reads reached the device. */
+		json_object_set_new(mine, "file_cache_method",
+				    json_string(strcmp(c->file_cache, "cold") ? "page-cache"
+						: r->file_direct	  ? "o_direct"
+									  : "fadvise-dontneed"));
+		json_object_set_new(mine, "file_device_read_bytes",
+				    r->dev_err ? json_null() : json_integer((json_int_t)(r->dev_read1 - r->dev_read0)));
+	}
 	/* docs/run-json.md describes this version; bump it when a field changes meaning or goes. */
 	json_object_set_new(mine, "schema_version", json_integer(RS_RUN_SCHEMA_VERSION));
 	json_object_set_new(mine, "kernel_settings", rs_run_kernel_json());
@@ -287,6 +295,13 @@ void rs_run_print(const struct run *r)
 	printf(")%s\n", res->rate_unsustained ? "  RATE NOT SUSTAINED" : "");
 	if (res->first_bad_status)
 		printf("  %-12sstatus %d: %s\n", "first bad", res->first_bad_status, res->first_bad_body);
+	if (r->nfile_paths) {
+		printf("  %-12s%s page cache%s", "files", c->file_cache,
+		       strcmp(c->file_cache, "cold") ? "" : r->file_direct ? " (O_DIRECT reads)" : " (fadvise DONTNEED only)");
+		if (!r->dev_err)
+			printf(", %.1f MB read from the device", (double)(r->dev_read1 - r->dev_read0) / 1e6);
+		printf("\n");
+	}
 	print_latency(res);
 	print_server(r);
 	rs_run_cpu_print(r);

@@ -1,4 +1,4 @@
-/* test_files.c - /file on a real server: sizes and types, 404, escapes refused, pipelining, a client leaving mid-body. */
+/* test_files.c - /file on a real server: sizes and types, 404, escapes refused, pipelining, a client leaving mid-body (page cache or --file-direct). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,6 +45,7 @@ static void make_tree(void)
 	make_file(path, "64k-0.txt", 65536);
 	make_file(path, "1m-0.html", BIG);
 	make_file(path, "empty.json", 0);
+	make_file(path, "odd-0.bin", 5003); /* not whole blocks: O_DIRECT's tail */
 	snprintf(sub, sizeof(sub), "%s/out.bin", path);
 	REQUIRE(symlink("../secret", sub) == 0, "symlink");
 	snprintf(sub, sizeof(sub), "%s/sub", path);
@@ -167,6 +168,7 @@ static void case_sizes(int port)
 		{ "/file/64k-0.txt", 65536, "text/plain; charset=utf-8" },
 		{ "/file?x=1&name=1m-0.html", BIG, "text/html; charset=utf-8" },
 		{ "/file/empty.json", 0, "application/json" },
+		{ "/file/odd-0.bin", 5003, "application/octet-stream" },
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct fresp f;
