@@ -181,9 +181,9 @@ static int save(const char *dir, const char *url, const struct rs_lg_cfg *cfg, c
 }
 
 struct flags {
-	const char *url, *paths, *cpus, *out, *start_at;
+	const char *url, *paths, *cpus, *out, *start_at, *arrival;
 	bool stop_on_eof;
-	long threads, conns, pipeline, rate, duration, warmup, timeout_ms;
+	long threads, conns, pipeline, rate, duration, warmup, timeout_ms, seed;
 };
 
 static int run_loadgen(const struct flags *f, struct rs_lg_cfg *cfg)
@@ -223,7 +223,7 @@ static int run_loadgen(const struct flags *f, struct rs_lg_cfg *cfg)
 
 int rs_loadgen_main(int argc, char **argv)
 {
-	struct flags f = { .url = "http://127.0.0.1:8080/plaintext", .threads = 1, .conns = 64, .pipeline = 1,
+	struct flags f = { .url = "http://127.0.0.1:8080/plaintext", .arrival = "uniform", .threads = 1, .conns = 64, .pipeline = 1,
 			   .duration = 10, .warmup = 2, .timeout_ms = 5000 };
 	const struct rs_opt opts[] = {
 		{ "url", RS_OPT_STR, &f.url, .help = "http://HOST:PORT/PATH (IPv4, or a name resolved once at start)" },
@@ -232,6 +232,10 @@ int rs_loadgen_main(int argc, char **argv)
 		{ "conns", RS_OPT_INT, &f.conns, 1, 100000, .help = "connections in all" },
 		{ "pipeline", RS_OPT_INT, &f.pipeline, 1, 1024, .help = "requests in flight per connection" },
 		{ "rate", RS_OPT_INT, &f.rate, 0, 100000000, .help = "open loop at this many req/s; 0: closed loop" },
+		{ "arrival", RS_OPT_CHOICE, &f.arrival, .choices = "uniform,poisson",
+		  .help = "--rate: evenly spaced (default), or exponential gaps" },
+		{ "seed", RS_OPT_INT, &f.seed, 0, 2147483647,
+		  .help = "poisson: the gaps' seed (0: the default); hosts of one run take different ones" },
 		{ "duration", RS_OPT_INT, &f.duration, 1, RS_LG_MAX_SECONDS, .help = "measured seconds" },
 		{ "warmup", RS_OPT_INT, &f.warmup, 0, 3600, .help = "seconds of load before measuring" },
 		{ "timeout-ms", RS_OPT_INT, &f.timeout_ms, 0, 3600000, .help = "unanswered this long: timeout (0: never)" },
@@ -265,6 +269,8 @@ int rs_loadgen_main(int argc, char **argv)
 	cfg.conns = (int)f.conns;
 	cfg.pipeline = (int)f.pipeline;
 	cfg.rate = (double)f.rate;
+	cfg.arrival = strcmp(f.arrival, "poisson") ? RS_LG_UNIFORM : RS_LG_POISSON;
+	cfg.seed = (uint64_t)f.seed;
 	cfg.duration_s = (int)f.duration;
 	cfg.warmup_s = (int)f.warmup;
 	cfg.timeout_ms = (int)f.timeout_ms;

@@ -152,9 +152,8 @@ int rs_mh_setup(struct run *r)
 				"no more hosts than --conns)\n", m->n ? "more hosts than connections" : "no host");
 		return -EINVAL;
 	}
-	if (r->cfg->fault || (r->cfg->rate && strcmp(r->cfg->arrival, "uniform"))) {
-		fprintf(stderr, "ringside: --loadgen-hosts: %s is not supported across hosts\n",
-			r->cfg->fault ? "--fault" : "--arrival=poisson");
+	if (r->cfg->fault) {
+		fprintf(stderr, "ringside: --loadgen-hosts: --fault is not supported across hosts (the faults are injected by this host's load generator)\n");
 		return -EINVAL;
 	}
 	const char *harness = rs_mh_remote_harness(r);
@@ -179,6 +178,15 @@ int rs_mh_setup(struct run *r)
 }
 
 /* The loadgen command line for host h, quoted for its shell. */
+/* Poisson over several hosts: independent streams of rate/n each, which
+ * together are one Poisson stream of the whole rate, so each host draws
+ * its gaps from a seed of its own (the same seed would repeat one
+ * schedule on every host). */
+static int host_seed(const struct run *r, const struct mh_host *h)
+{
+	return 1 + (int)(h - r->mh->h) * 1000003; /* apart by more than any host's connections */
+}
+
 static int host_cmd(const struct run *r, const struct mh_host *h, char *cmd, size_t size)
 {
 	const struct rs_run_cfg *c = r->cfg;
@@ -194,10 +202,10 @@ static int host_cmd(const struct run *r, const struct mh_host *h, char *cmd, siz
 	/* The start instant in that host's clock: ours plus its offset. */
 	int n = snprintf(cmd, size,
 			 "rm -rf %s && exec %s loadgen --url=%s%s%s --conns=%d --rate=%ld --threads=%ld --pipeline=%ld "
-			 "--duration=%ld --warmup=%ld --timeout-ms=%ld --start-at=%.6f --stop-on-eof --out=%s",
+			 "--arrival=%s --seed=%d --duration=%ld --warmup=%ld --timeout-ms=%ld --start-at=%.6f --stop-on-eof --out=%s",
 			 q_dir, q_harness, q_url, *paths ? " --paths=" : "", *paths ? q_paths : "", h->conns, h->rate,
-			 c->threads, c->pipeline, c->duration, c->warmup, c->timeout_ms,
-			 r->mh->start_at + h->offset_us / 1e6, q_dir);
+			 c->threads, c->pipeline, !strcmp(c->arrival, "poisson") ? "poisson" : "uniform",
+			 host_seed(r, h), c->duration, c->warmup, c->timeout_ms, r->mh->start_at + h->offset_us / 1e6, q_dir);
 	return n < 0 || (size_t)n >= size ? -E2BIG : 0;
 }
 
@@ -321,6 +329,12 @@ static int merge_host(struct run *r, struct mh_host *h)
 	res->timeouts += (uint64_t)json_integer_value(json_object_get(e, "timeout"));
 	res->non2xx += (uint64_t)json_integer_value(json_object_get(e, "non2xx"));
 	res->invalid += (uint64_t)json_integer_value(json_object_get(e, "invalid"));
+	json_t *bad = json_object_get(e, "first_bad");
+	if (bad && !res->first_bad_status) {
+		res->first_bad_status = (int)json_integer_value(json_object_get(bad, "status"));
+		const char *body = json_string_value(json_object_get(bad, "body"));
+		snprintf(res->first_bad_body, sizeof(res->first_bad_body), "%s", body ? body : "");
+	}
 	double el = json_number_value(json_object_get(s, "elapsed_s"));
 	if (el > res->elapsed_s)
 		res->elapsed_s = el;
@@ -371,7 +385,7 @@ static void merge_timeline(struct rs_lg_result *res, const struct mh_host *h)
 	fclose(f);
 }
 
-/* Each second's percentiles from the merge of every host's histogram of that second. */
+/* Each second's percentiles, and latency.hlog's interval, from the merge of every host's histogram of that second. */
 static int merge_seconds(struct run *r)
 {
 	struct rs_lg_result *res = &r->res;
@@ -393,6 +407,9 @@ static int merge_seconds(struct run *r)
 		}
 		res->seconds[s].p50_us = rs_hist_percentile(sec, 50);
 		res->seconds[s].p99_us = rs_hist_percentile(sec, 99);
+		/* Kept for latency.hlog's interval of that second (NULL: left out, as one host does). */
+		if (rs_hist_snap_new(sec, &res->seconds[s].hist))
+			res->seconds[s].hist = NULL;
 	}
 	rs_hist_free(tmp);
 	rs_hist_free(sec);
@@ -454,6 +471,7 @@ int rs_mh_measure(struct run *r)
 	if (err)
 		return rs_run_interrupted() ? -EINTR : err;
 	/* The measured window on our clocks: it started at the agreed instant. */
+	r->res.t0_unix_s = m->start_at; /* latency.hlog's StartTime */
 	r->wall_end = m->start_at + r->res.elapsed_s;
 	r->t_end = rs_sampler_now() - (wall() - r->wall_end);
 	r->lg = (struct rs_lg_cfg){

@@ -12,6 +12,7 @@
 
 #include "hist.h"
 #include "hist_file.h"
+#include "hlog.h"
 #include "pgctl.h"
 #include "../run/runlib.h"
 #include "fixture.h"
@@ -79,6 +80,34 @@ static unsigned long long timeline_requests(const char *dir)
 	return sum;
 }
 
+/* latency.hlog: how many untagged (per-second) intervals, their total count, the Tag=run line's. */
+struct hlog_sum {
+	int seconds;
+	unsigned long long second_count, run_count;
+	double start_s;
+};
+
+static int hlog_add(void *arg, const struct rs_hlog_interval *iv)
+{
+	struct hlog_sum *t = arg;
+	if (!iv->tag) {
+		t->seconds++;
+		t->second_count += rs_hist_count(iv->h);
+	} else if (!strcmp(iv->tag, "run")) {
+		t->run_count = rs_hist_count(iv->h);
+	}
+	return 0;
+}
+
+static struct hlog_sum hlog_of(const char *dir)
+{
+	char path[4500];
+	struct hlog_sum t = { 0 };
+	snprintf(path, sizeof path, "%s/latency.hlog", dir);
+	REQUIRE(rs_hlog_read(path, hlog_add, &t) == 0, "%s does not read back", path);
+	return t;
+}
+
 /* The merged run against its hosts: counts summed, percentiles those of the merged histograms. */
 static void check_merge(const char *dir)
 {
@@ -92,7 +121,7 @@ static void check_merge(const char *dir)
 	REQUIRE(json_is_string(get(run, "server_host.host")), "run.json has no server_host");
 
 	long long requests = 0, errors = 0;
-	unsigned long long tl = 0;
+	unsigned long long tl = 0, hlog_seconds = 0;
 	struct rs_hist *merged;
 	REQUIRE(rs_hist_new(&merged) == 0, "out of memory");
 	for (size_t i = 0; i < 2; i++) {
@@ -110,6 +139,8 @@ static void check_merge(const char *dir)
 		rs_hist_merge(merged, one);
 		rs_hist_free(one);
 		tl += timeline_requests(hdir);
+		struct hlog_sum hl = hlog_of(hdir);
+		hlog_seconds += hl.second_count;
 	}
 	long long total = num(run, "summary.requests");
 	fprintf(stderr, "merged %lld requests; hosts %lld + %lld\n", total,
@@ -118,6 +149,14 @@ static void check_merge(const char *dir)
 	REQUIRE(total == requests, "merged requests %lld, the hosts' sum %lld", total, requests);
 	REQUIRE(num(run, "summary.errors.total") == errors, "merged errors are not the hosts' sum");
 	REQUIRE(timeline_requests(dir) == tl, "the merged timeline's requests are not the hosts' per-second sums");
+	/* latency.hlog: one interval per second, each the merge of the hosts' seconds, adding up to Tag=run. */
+	struct hlog_sum hl = hlog_of(dir);
+	fprintf(stderr, "merged latency.hlog: %d seconds, %llu samples in them (hosts' seconds: %llu), Tag=run %llu\n",
+		hl.seconds, hl.second_count, hlog_seconds, hl.run_count);
+	REQUIRE(hl.seconds > 0, "the merged latency.hlog has no per-second intervals");
+	REQUIRE(hl.second_count == hlog_seconds, "the merged seconds hold %llu samples, the hosts' seconds %llu",
+	      hl.second_count, hlog_seconds);
+	REQUIRE(hl.run_count == (unsigned long long)total, "latency.hlog's Tag=run holds %llu, the run %lld", hl.run_count, total);
 
 	/* Percentiles of the concatenated samples: the histogram merged here, independently of the harness. */
 	static const struct { const char *key; double p; } pct[] = {
