@@ -26,8 +26,9 @@ grep -q "remote-harness=$path" "$dir/deploy.err" || fail "deploy did not say how
 
 # A host nobody listens on: named, within seconds.
 start=$(date +%s)
-"$harness" deploy ssh://root@127.0.0.1:1 --dir="$dir/nowhere" > /dev/null 2> "$dir/dead.err" && fail "deploy to a dead host succeeded"
-RINGSIDE_SSH=ssh
+# (Plain ssh: the fixture's wrapper names its own port.)
+RINGSIDE_SSH=ssh "$harness" deploy ssh://root@127.0.0.1:1 --dir="$dir/nowhere" > /dev/null 2> "$dir/dead.err" &&
+	fail "deploy to a dead host succeeded"
 grep -q "127.0.0.1" "$dir/dead.err" || fail "the failure does not name the host: $(cat "$dir/dead.err")"
 [ $(( $(date +%s) - start )) -le 30 ] || fail "a dead host took over 30 s to fail"
 echo "ok: deployed $commit to $path; a dead host failed with: $(tail -n 1 "$dir/dead.err")"
