@@ -157,8 +157,8 @@ void rs_conn_serve(struct rs_conn *c)
 			break;
 		}
 		/* A one-off large request should not pin memory for the connection's life. */
-		rs_buf_shrink(&c->in, 16384);
-		rs_buf_shrink(&c->out, 16384);
+		rs_buf_trim(&c->in);
+		rs_buf_trim(&c->out);
 	}
 	rs_buf_free(&c->in);
 	rs_buf_free(&c->out);

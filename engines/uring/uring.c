@@ -223,7 +223,7 @@ static void on_async_send(struct uring_reactor *ur, struct uring_conn *uc, int r
 	else if (res == 0)
 		uc->send_err = -EPIPE;
 	rs_buf_clear(&uc->sending);
-	rs_buf_shrink(&uc->sending, 16384);
+	rs_buf_trim(&uc->sending);
 	if (uc->waiting == WAIT_SEND || (uc->send_err && uc->waiting == WAIT_READ))
 		conn_resume(uc, uc->send_err);
 }
@@ -250,7 +250,7 @@ static ssize_t uring_conn_read(struct rs_conn *c)
 		int err = rs_buf_append(&c->in, rs_buf_head(&uc->stash), n);
 		rs_buf_clear(&uc->stash);
 		uc->throttled = false;
-		rs_buf_shrink(&uc->stash, 16384);
+		rs_buf_trim(&uc->stash);
 		return err ? err : (ssize_t)n;
 	}
 	if (uc->eof)
