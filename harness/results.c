@@ -92,14 +92,16 @@ static char *command_line(const char *cmd)
 	return strdup(buf);
 }
 
-/* The short commit, "-dirty" when tracked files differ from it. */
+/* The short commit, "-dirty" when tracked files differ from it. results/ is
+ * left out: it is what runs write (a figure's collection rewrites its own
+ * tables while it runs), not what they run. */
 static json_t *commit_json(void)
 {
 	char *commit = command_line("git -C '" RS_SOURCE_ROOT "' rev-parse --short HEAD 2>/dev/null");
 	if (!commit)
 		return json_null();
 	char *dirty = command_line("git -C '" RS_SOURCE_ROOT "' status --porcelain --untracked-files=no "
-				   "2>/dev/null | head -c 1; echo");
+				   "-- . ':(exclude)results' 2>/dev/null | head -c 1; echo");
 	json_t *j = json_sprintf("%s%s", commit, dirty && *dirty ? "-dirty" : "");
 	free(commit);
 	free(dirty);
