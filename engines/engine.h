@@ -195,7 +195,8 @@ struct rs_engine_ops {
 };
 
 /* The per-connection fiber body, shared by every engine (engines/conn.c):
- * read, parse every complete request, answer them all, flush once, repeat. */
+ * read, parse every complete request, answer them all (cfg.handler), flush
+ * once, repeat. */
 void rs_conn_serve(struct rs_conn *c);
 
 /* Coarse monotonic milliseconds (CLOCK_MONOTONIC_COARSE: a vDSO read, no
