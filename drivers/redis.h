@@ -11,6 +11,7 @@
 
 struct rs_reactor;
 struct rs_pg_ops;
+struct rs_pool;
 struct rs_redis_conn; /* each driver defines its own */
 
 /* Where Redis is: "redis://HOST:PORT" (numeric IPv4 or localhost) or "unix:///PATH". */
@@ -58,21 +59,22 @@ struct rs_redis_pool_cfg {
 void rs_redis_setup(const struct rs_redis_ops *ops, const struct rs_redis_addr *a, const struct rs_redis_pool_cfg *cfg);
 bool rs_redis_configured(void);
 
-/* Reactor thread, before it serves: r->redis, the reactor's pool (drivers/pool.c,
- * exclusive rent), connecting in the background. 0 or a negative errno. */
-int rs_redis_pool_create(struct rs_reactor *r);
-/* After reactor_run: free it. */
-void rs_redis_pool_destroy(struct rs_reactor *r);
+/* Reactor thread, before it serves: *out, the reactor's Redis pool (drivers/pool.c,
+ * exclusive rent), connecting in the background; NULL without rs_redis_setup.
+ * 0 or a negative errno. The caller keeps it (app/: the reactor's app data). */
+int rs_redis_pool_create(struct rs_reactor *r, struct rs_pool **out);
+/* After reactor_run: free it (NULL: nothing). */
+void rs_redis_pool_destroy(struct rs_pool *p);
 
 /*
- * From a fiber: one command on a connection rented from this reactor's
- * pool. A connection that fails is discarded (the pool replaces it) and the
- * command tried on another, up to every connection of the pool plus one: a
+ * From a fiber: one command on a connection rented from p, this reactor's
+ * pool (NULL without --redis). A connection that fails is discarded (the
+ * pool replaces it) and the command tried on another, up to every connection of the pool plus one: a
  * killed connection or a Redis restart heals without failing a request.
  * 0 with the reply appended, -ENOTCONN without --redis, -ETIMEDOUT when no
  * connection came within the rent timeout, or a negative errno.
  */
-int rs_redis_command(struct rs_reactor *r, int argc, const char *const *argv, const size_t *lens,
+int rs_redis_command(struct rs_pool *p, int argc, const char *const *argv, const size_t *lens,
 		     struct rs_buf *reply);
 
 #endif

@@ -115,8 +115,9 @@ static const struct rs_pool_driver redis_driver = {
 	.socket = redis_socket,
 };
 
-int rs_redis_pool_create(struct rs_reactor *r)
+int rs_redis_pool_create(struct rs_reactor *r, struct rs_pool **out)
 {
+	*out = NULL;
 	if (!g_ops)
 		return 0;
 	struct rs_pool_cfg cfg = {
@@ -128,23 +129,17 @@ int rs_redis_pool_create(struct rs_reactor *r)
 		.pipeline_depth = g_cfg.pipeline_depth,
 		.rent_timeout_ms = g_cfg.rent_timeout_ms,
 	};
-	struct rs_pool *p;
-	int err = rs_pool_create(r, &cfg, &p);
-	if (!err)
-		r->redis = p;
-	return err;
+	return rs_pool_create(r, &cfg, out);
 }
 
-void rs_redis_pool_destroy(struct rs_reactor *r)
+void rs_redis_pool_destroy(struct rs_pool *p)
 {
-	rs_pool_destroy(r->redis);
-	r->redis = NULL;
+	rs_pool_destroy(p);
 }
 
-int rs_redis_command(struct rs_reactor *r, int argc, const char *const *argv, const size_t *lens,
+int rs_redis_command(struct rs_pool *p, int argc, const char *const *argv, const size_t *lens,
 		     struct rs_buf *reply)
 {
-	struct rs_pool *p = r->redis;
 	if (!g_ops || !p)
 		return -ENOTCONN;
 	size_t mark = reply->len;

@@ -4,7 +4,6 @@
 #include <time.h>
 
 #include "engine.h"
-#include "workloads.h"
 
 int64_t rs_clock_ms(void)
 {
@@ -85,7 +84,7 @@ static int conn_answer_all(struct rs_conn *c, unsigned *answered)
 		req.client_fd = c->fd_direct ? -1 : c->fd;
 		req.client_gone = &c->peer_gone;
 		size_t from = c->out.len;
-		int err = rs_workload_handle(r, &req, &c->out);
+		int err = r->cfg.handler(r, &req, &c->out);
 		/* RFC 9112 §9.3: a 1.0 client that asked to stay open is told it does. */
 		if (!err && req.keep_alive && req.minor_version == 0)
 			err = rs_http_insert_header(&c->out, from, "Connection: keep-alive");

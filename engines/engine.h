@@ -15,6 +15,7 @@
 struct rs_fiber;
 struct rs_fiber_pool;
 struct rs_engine_ops;
+struct rs_reactor;
 
 /* Capability bits: shared code asks these, never the engine's name. */
 enum {
@@ -24,7 +25,15 @@ enum {
 	RS_CAP_FILE = 1u << 3,       /* file_open/file_read go through the reactor (e.g. the ring) */
 };
 
-/* Everything a reactor needs to start; filled by server.c from the flags. */
+/*
+ * Answer one parsed request: append exactly one response to out. Called from
+ * the connection's fiber (it may suspend it); 0, or a negative errno when the
+ * connection must be dropped. The engines know only this signature: what
+ * answers (app/ plugs in the workloads) is the composition root's choice.
+ */
+typedef int (*rs_request_handler)(struct rs_reactor *r, const struct rs_http_request *req, struct rs_buf *out);
+
+/* Everything a reactor needs to start; filled by app/server.c from the flags. */
 struct rs_reactor_cfg {
 	int index;                 /* 0 .. nreactors-1 */
 	int cpu;                   /* CPU to pin to, -1 for none */
@@ -38,6 +47,7 @@ struct rs_reactor_cfg {
 	int send_timeout_ms;       /* a flush without progress this long closes; 0 = never */
 	const char *engine_opts;   /* engine-specific, e.g. "multishot,bufring" for --uring-no */
 	int workers;               /* offload engines: worker threads in the process (--workers) */
+	rs_request_handler handler; /* rs_conn_serve answers each request with it */
 };
 
 /*
@@ -49,8 +59,10 @@ struct rs_reactor {
 	const struct rs_engine_ops *ops;
 	struct rs_reactor_cfg cfg;
 	struct rs_fiber_pool *fibers;
-	void *pg;                  /* the reactor's Postgres pool (drivers/pool.c), NULL without a DB */
-	void *redis;               /* its Redis pool (the same pool code), NULL without --redis */
+	/* The application's per-reactor data (its pools: workloads/workloads.h),
+	 * set by the composition root after reactor_create. Opaque here: engines
+	 * never look inside, so they need no driver or workload header. */
+	void *app;
 	unsigned nconns;           /* connections currently open */
 	atomic_bool stopping;      /* set by reactor_stop from any thread */
 };
@@ -183,7 +195,8 @@ struct rs_engine_ops {
 };
 
 /* The per-connection fiber body, shared by every engine (engines/conn.c):
- * read, parse every complete request, answer them all, flush once, repeat. */
+ * read, parse every complete request, answer them all (cfg.handler), flush
+ * once, repeat. */
 void rs_conn_serve(struct rs_conn *c);
 
 /* Coarse monotonic milliseconds (CLOCK_MONOTONIC_COARSE: a vDSO read, no
@@ -216,28 +229,5 @@ static inline bool rs_conn_expired(const struct rs_conn *c, int64_t now)
 {
 	return c->deadline_ms && now >= c->deadline_ms;
 }
-
-/*
- * A preset is what --engine=NAME means: a reactor and a Postgres driver
- * (docs/DESIGN.md, "Presets"), declared in engines/presets.tsv.
- */
-struct rs_pg_ops;
-struct rs_preset {
-	const char *name;
-	const char *summary;
-	const struct rs_engine_ops *engine;
-	const struct rs_pg_ops *driver;
-};
-
-const struct rs_preset *rs_preset_find(const char *name);
-/* NULL-terminated list of every preset compiled in, in engines/presets.tsv's order. */
-const struct rs_preset *const *rs_preset_list(void);
-/* Does every preset's driver find the reactor capabilities it needs (rs_pg_ops.engine_caps)?
- * 0, or -EINVAL with why filled; server and harness refuse to start on a bad pairing. */
-int rs_presets_check(char *why, size_t size);
-/* The preset names, "uring, epoll, ...", for error messages. */
-void rs_preset_names(char *buf, size_t size);
-/* Every preset of engines/presets.tsv, built or not, space-separated: the figures' colour order. */
-const char *rs_preset_palette_order(void);
 
 #endif

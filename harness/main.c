@@ -8,6 +8,7 @@
 #include "bench.h"
 #include "compare.h"
 #include "engine.h"
+#include "preset.h"
 #include "files.h"
 #include "redis.h"
 #include "redisctl.h"

@@ -13,6 +13,7 @@
 #include "paths.h"
 #include "opts.h"
 #include "engine.h"
+#include "preset.h"
 #include "plot.h"
 #include "rs_config.h"
 #include "run.h"

@@ -15,6 +15,7 @@
 
 #include "paths.h"
 #include "engine.h"
+#include "preset.h"
 #include "loadgen.h"
 #include "opts.h"
 #include "pgctl.h"

@@ -8,7 +8,7 @@
 
 /* One run: which server, which load. Filled from flags or by a sweep. */
 struct rs_run_cfg {
-	const char *engine;		/* preset name (engines/registry.c) */
+	const char *engine;		/* preset name (app/registry.c) */
 	const char *workload;		/* plaintext, json, db, queries, ... (rs_run_workload_path) */
 	long queries, sleep_ms;		/* queries/updates ?queries=N, sleep ?ms=N */
 	long cores, conns, duration, warmup, rate, pool, pipeline, threads, timeout_ms;

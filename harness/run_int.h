@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "engine.h"
+#include "preset.h"
 #include "files.h"
 #include "loadgen.h"
 #include "opts.h"

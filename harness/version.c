@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "preset.h"
 #include "rs_build_info.h"
 #include "rs_config.h"
 #include "version.h"

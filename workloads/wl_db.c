@@ -9,6 +9,7 @@
 #include "pg.h"
 #include "pool.h"
 #include "wl_db.h"
+#include "workloads.h"
 
 #define WORLD_ROWS 10000
 #define MAX_QUERIES 500
@@ -69,7 +70,7 @@ static int db_rent(struct db *d)
 
 static int db_begin(struct db *d, struct rs_reactor *r, const struct rs_http_request *req)
 {
-	*d = (struct db){ .r = r, .pool = r->pg, .stmt.client_fd = req->client_fd, .stmt.client_gone_seen = req->client_gone };
+	*d = (struct db){ .r = r, .pool = rs_wl_pg(r), .stmt.client_fd = req->client_fd, .stmt.client_gone_seen = req->client_gone };
 	if (!d->pool) {
 		d->fail = -ENOTCONN;
 		return -ENOTCONN;

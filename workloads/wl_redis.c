@@ -9,6 +9,7 @@
 #include "resp.h"
 #include "wl_db.h"
 #include "wl_redis.h"
+#include "workloads.h"
 
 #define MAX_COUNT 500
 
@@ -30,7 +31,7 @@ static int respond_error_reply(const struct rs_resp_value *v, const struct rs_ht
 static int command(struct rs_reactor *r, int argc, const char *const *argv, const size_t *lens, struct rs_buf *reply,
 		   struct rs_resp_walk *w, struct rs_resp_value *v)
 {
-	int err = rs_redis_command(r, argc, argv, lens, reply);
+	int err = rs_redis_command(rs_wl_redis(r), argc, argv, lens, reply);
 	if (err) {
 		rs_buf_free(reply);
 		return err;

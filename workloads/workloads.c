@@ -110,6 +110,19 @@ static int route(struct rs_reactor *r, const struct rs_http_request *req, struct
 	return w->handle(r, req, out);
 }
 
+/* The reactor's app data is the composition root's struct rs_wl_reactor (app/server.c). */
+struct rs_pg_pool *rs_wl_pg(const struct rs_reactor *r)
+{
+	const struct rs_wl_reactor *w = r->app;
+	return w ? w->pg : NULL;
+}
+
+struct rs_pool *rs_wl_redis(const struct rs_reactor *r)
+{
+	const struct rs_wl_reactor *w = r->app;
+	return w ? w->redis : NULL;
+}
+
 /* HEAD runs the GET handler and keeps only the head of what it wrote:
  * the same status, headers and Content-Length (RFC 9110 §9.3.2). */
 int rs_workload_handle(struct rs_reactor *r, const struct rs_http_request *req, struct rs_buf *out)

@@ -9,6 +9,23 @@
 #include "http.h"
 
 struct rs_reactor;
+struct rs_pg_pool;
+struct rs_pool;
+
+/*
+ * What the workloads need of a reactor: its pools. The composition root
+ * (app/server.c) makes them on the reactor's thread and hangs this on the
+ * reactor's opaque app pointer (rs_reactor.app); the workloads read it back
+ * through rs_wl_pg and rs_wl_redis, so engine.h names no driver type.
+ */
+struct rs_wl_reactor {
+	struct rs_pg_pool *pg; /* NULL without a DB */
+	struct rs_pool *redis; /* NULL without --redis */
+};
+
+/* r's Postgres pool / Redis pool, NULL when it has none. */
+struct rs_pg_pool *rs_wl_pg(const struct rs_reactor *r);
+struct rs_pool *rs_wl_redis(const struct rs_reactor *r);
 
 /* What a right answer's body is: the load generator checks every 200 against it. */
 enum rs_wl_answer {
@@ -47,7 +64,8 @@ const struct rs_workload *rs_workload_at(const char *path, size_t len);
 
 /*
  * Route req to its handler and append exactly one response to out (404 for
- * an unknown path, 405 for a method other than GET on a known one).
+ * an unknown path, 405 for a method other than GET on a known one): the
+ * rs_request_handler app/ gives the reactors.
  * Called from the connection's fiber; a handler that talks to Postgres
  * suspends the fiber. Returns 0, or a negative errno when the connection
  * must be dropped (out of memory).

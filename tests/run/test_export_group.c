@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "engine.h"
+#include "preset.h"
 #include "runlib.h"
 #include "tsvlib.h"
 

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "engine.h"
+#include "preset.h"
 #include "pgctl.h"
 #include "runlib.h"
 

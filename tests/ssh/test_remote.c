@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../harness/remote.h"
+#include "remote.h"
 #include "../run/runlib.h"
 #include "fixture.h"
 

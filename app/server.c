@@ -1,4 +1,4 @@
-/* server.c - ringside-server: flags -> engine -> one pinned reactor thread per core. */
+/* server.c - ringside-server, the composition root: flags -> preset -> one pinned reactor per core, with its pools and the workloads. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -17,10 +17,12 @@
 #include "placement.h"
 #include "pg.h"
 #include "pool.h"
+#include "preset.h"
 #include "redis.h"
 #include "rs_config.h"
 #include "server.h"
 #include "wl_file.h"
+#include "workloads.h"
 
 #define MAX_REACTORS 256
 
@@ -29,6 +31,7 @@ struct reactor_slot {
 	int index;
 	struct rs_reactor_cfg cfg;
 	struct rs_reactor *reactor;
+	struct rs_wl_reactor app; /* the reactor's pools: its opaque app data (rs_reactor.app) */
 	int err;
 };
 
@@ -104,13 +107,15 @@ static void *reactor_thread(void *arg)
 			fprintf(stderr, "ringside: reactor %d: pool: %s\n", s->index, strerror(-s->err));
 			atomic_fetch_add(&g_failed, 1);
 		} else {
-			s->reactor->pg = pool;
+			s->app.pg = pool;
 		}
 	}
-	if (!s->err && s->reactor && (s->err = rs_redis_pool_create(s->reactor))) {
+	if (!s->err && s->reactor && (s->err = rs_redis_pool_create(s->reactor, &s->app.redis))) {
 		fprintf(stderr, "ringside: reactor %d: Redis pool: %s\n", s->index, strerror(-s->err));
 		atomic_fetch_add(&g_failed, 1);
 	}
+	if (s->reactor)
+		s->reactor->app = &s->app;
 	if (!s->err)
 		atomic_store(&g_live[s->index], s->reactor);
 	/* Everyone is set up (or failed) before anyone serves. */
@@ -127,9 +132,10 @@ static void *reactor_thread(void *arg)
 	atomic_store(&g_live[s->index], NULL);
 	while (atomic_load(&g_in_stop)) /* a handler on this thread has finished before we get here */
 		sched_yield();
-	report_pool(s->index, s->reactor->pg);
-	rs_pg_pool_destroy(s->reactor->pg);
-	rs_redis_pool_destroy(s->reactor);
+	report_pool(s->index, s->app.pg);
+	rs_pg_pool_destroy(s->app.pg);
+	rs_redis_pool_destroy(s->app.redis);
+	s->app = (struct rs_wl_reactor){ 0 };
 	g_ops->reactor_destroy(s->reactor);
 	s->reactor = NULL;
 	return NULL;
@@ -363,6 +369,7 @@ static int serve(const struct serve_flags *f)
 			.send_timeout_ms = (int)f->send_timeout_ms,
 			.engine_opts = f->uring_no,
 			.workers = (int)f->workers,
+			.handler = rs_workload_handle,
 		};
 	}
 	raise_fd_limit();

@@ -1,4 +1,7 @@
 /* opts.c - one small table-driven --flag=value parser for every ringside command. */
+/* In app/, not engines/: an argument echoed in an error goes through the drivers' rs_pg_redact
+ * (a mistyped --pg=URL must not print its password), and only the command lines parse flags: the
+ * server (app/server.c) and the harness above it. */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>

@@ -1,10 +1,11 @@
-/* registry.c - the presets compiled into this build (engines/presets.tsv), selected by name at run time. */
+/* registry.c - the presets compiled into this build (app/presets.tsv), selected by name at run time. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "engine.h"
 #include "pg.h"
+#include "preset.h"
 #include "rs_config.h"
 #include "rs_presets.h"
 
