@@ -437,7 +437,7 @@ int rs_server_main(int argc, char **argv)
 		  .help = "close keep-alive connections idle this long; 0 = never" },
 		{ "send-timeout-ms", RS_OPT_INT, &f.send_timeout_ms, 0, 3600000,
 		  .help = "close a connection whose send makes no progress this long; 0 = never" },
-		{ "uring-no", RS_OPT_STR, &f.uring_no, .help = "uring: switch off multishot,bufring,defer,fileops,link,asyncflush" },
+		{ "uring-no", RS_OPT_STR, &f.uring_no, .help = "uring: switch off multishot,bufring,defer,fileops,link,asyncflush,fixedfiles,clientfixed" },
 		{ "redis", RS_OPT_STR, &f.redis, .help = "Redis URL, redis://IP:PORT or unix:///PATH (default: $RINGSIDE_REDIS_URL)" },
 		{ "files-dir", RS_OPT_STR, &f.files_dir, .help = "directory /file serves (e.g. build/files)" },
 		{ "file-direct", RS_OPT_BOOL, &f.file_direct,

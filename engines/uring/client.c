@@ -2,11 +2,82 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "uring.h"
 
 /* ---- client sockets and time, for drivers ---- */
+
+/*
+ * Drivers' sockets registered in the ring's file table (--uring-no=clientfixed
+ * switches it off): an op on a registered file skips taking and dropping a
+ * reference on the process's file table. The fd stays open (drivers set
+ * socket options on it and close it); the table slot is what the SQEs name.
+ */
+void rs_uring_client_setup(struct uring_reactor *ur, unsigned base)
+{
+	struct rlimit rl;
+	unsigned cap = 65536;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < cap)
+		cap = (unsigned)rl.rlim_cur;
+	ur->fd2fixed = malloc(cap * sizeof(*ur->fd2fixed));
+	if (!ur->fd2fixed)
+		return;
+	for (unsigned i = 0; i < cap; i++)
+		ur->fd2fixed[i] = -1;
+	ur->fd2fixed_cap = cap;
+	ur->client_base = base;
+	for (unsigned i = 0; i < CLIENT_SLOTS; i++)
+		ur->client_free[i] = CLIENT_SLOTS - 1 - i;
+	ur->client_nfree = CLIENT_SLOTS;
+}
+
+static int client_slot(const struct uring_reactor *ur, int fd)
+{
+	return (unsigned)fd < ur->fd2fixed_cap ? ur->fd2fixed[fd] : -1;
+}
+
+/* A prepared SQE on a driver's socket names its table slot where it has one. */
+static void client_fixed(const struct uring_reactor *ur, struct io_uring_sqe *sqe, int fd)
+{
+	int slot = client_slot(ur, fd);
+	if (slot >= 0) {
+		sqe->fd = slot;
+		sqe->flags |= IOSQE_FIXED_FILE;
+	}
+}
+
+/* Best effort: no free slot, or the kernel refuses, and the fd serves as it is. */
+static void client_register(struct uring_reactor *ur, int fd)
+{
+	if ((unsigned)fd >= ur->fd2fixed_cap || !ur->client_nfree)
+		return;
+	unsigned slot = ur->client_base + ur->client_free[ur->client_nfree - 1];
+	if (io_uring_register_files_update(&ur->ring, slot, &fd, 1) != 1)
+		return;
+	ur->client_nfree--;
+	ur->fd2fixed[fd] = (int32_t)slot;
+}
+
+/* Ops still in the kernel on the slot are cancelled now, before the slot can
+ * go to another socket (the cancel matches at submission); they keep their
+ * file until they complete. */
+static void client_unregister(struct uring_reactor *ur, int fd)
+{
+	int slot = client_slot(ur, fd);
+	if (slot < 0)
+		return;
+	struct io_uring_sqe *sqe = ur_sqe(ur);
+	io_uring_prep_cancel_fd(sqe, slot, IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD_FIXED);
+	io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
+	io_uring_submit(&ur->ring);
+	int none = -1;
+	io_uring_register_files_update(&ur->ring, (unsigned)slot, &none, 1);
+	ur->fd2fixed[fd] = -1;
+	ur->client_free[ur->client_nfree++] = (uint32_t)slot - ur->client_base;
+}
 
 /* Submit-side helper: the SQE's completion resumes this fiber. */
 static int op_wait(struct uring_reactor *ur, struct io_uring_sqe *sqe, struct uring_op *op)
@@ -49,6 +120,7 @@ int rs_uring_sock_connect(struct rs_reactor *r, const struct sockaddr *sa, sockl
 		close(fd);
 		return err;
 	}
+	client_register(ur, fd);
 	*fd_out = fd;
 	return 0;
 }
@@ -62,6 +134,7 @@ ssize_t rs_uring_sock_send(struct rs_reactor *r, int fd, const void *buf, size_t
 		struct uring_op op = { 0 };
 		struct io_uring_sqe *sqe = ur_sqe(ur);
 		io_uring_prep_send(sqe, fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);
+		client_fixed(ur, sqe, fd);
 		int n = op_wait(ur, sqe, &op);
 		if (n < 0)
 			return n;
@@ -77,6 +150,7 @@ ssize_t rs_uring_sock_recv(struct rs_reactor *r, int fd, void *buf, size_t len)
 	struct io_uring_sqe *sqe = ur_sqe(ur);
 
 	io_uring_prep_recv(sqe, fd, buf, len, 0);
+	client_fixed(ur, sqe, fd);
 	return op_wait(ur, sqe, &op);
 }
 
@@ -104,11 +178,13 @@ ssize_t rs_uring_sock_send_recv(struct rs_reactor *r, int fd, const void *sbuf, 
 		io_uring_submit(&ur->ring);
 	struct io_uring_sqe *sqe = ur_sqe(ur);
 	io_uring_prep_send(sqe, fd, sbuf, slen, MSG_NOSIGNAL | MSG_WAITALL);
+	client_fixed(ur, sqe, fd);
 	sqe->flags |= IOSQE_IO_LINK | (ur->has_cqe_skip ? IOSQE_CQE_SKIP_SUCCESS : 0);
 	io_uring_sqe_set_data64(sqe, ud_make(UD_IGNORE, 0, 0));
 	struct uring_op op = { 0 };
 	sqe = ur_sqe(ur);
 	io_uring_prep_recv(sqe, fd, rbuf, rlen, 0);
+	client_fixed(ur, sqe, fd);
 	int res = op_wait(ur, sqe, &op);
 	return res == -ECANCELED ? -EPIPE : res;
 }
@@ -124,6 +200,7 @@ int rs_uring_sock_wait(struct rs_reactor *r, int fd, int events, int timeout_ms)
 	struct io_uring_sqe *sqe = ur_sqe(ur);
 
 	io_uring_prep_poll_add(sqe, fd, (unsigned)events);
+	client_fixed(ur, sqe, fd);
 	if (timeout_ms >= 0) {
 		/* Both SQEs must land in the same submission for the link. */
 		if (io_uring_sq_space_left(&ur->ring) < 1)
@@ -142,6 +219,7 @@ int rs_uring_sock_wait(struct rs_reactor *r, int fd, int events, int timeout_ms)
 void rs_uring_sock_close(struct rs_reactor *r, int fd)
 {
 	struct uring_reactor *ur = to_ur(r);
+	client_unregister(ur, fd);
 	struct io_uring_sqe *sqe = ur_sqe(ur);
 
 	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);

@@ -682,9 +682,11 @@ static int parse_no(const char *opts, unsigned *out)
 			*out |= NO_ASYNCFLUSH;
 		else if (!strcmp(tok, "fixedfiles"))
 			*out |= NO_FIXEDFILES;
+		else if (!strcmp(tok, "clientfixed"))
+			*out |= NO_CLIENTFIXED;
 		else {
-			fprintf(stderr, "ringside: --uring-no: unknown optimisation '%s' "
-					"(accepted: multishot, bufring, defer, fileops, link, asyncflush, fixedfiles)\n", tok);
+			fprintf(stderr, "ringside: --uring-no: unknown optimisation '%s' (accepted: multishot, bufring, "
+					"defer, fileops, link, asyncflush, fixedfiles, clientfixed)\n", tok);
 			return -EINVAL;
 		}
 	}
@@ -748,15 +750,19 @@ static void fixed_files_setup(struct uring_reactor *ur, unsigned max_conns)
 	if ((ur->no & NO_FIXEDFILES) || !ur->has_op_socket)
 		return;
 	unsigned n = max_conns + 64;
+	unsigned total = n + ((ur->no & NO_CLIENTFIXED) ? 0 : CLIENT_SLOTS);
 	struct rlimit rl;
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < n) {
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < total) {
 		fprintf(stderr, "ringside: reactor %d: accepted sockets as ordinary fds: RLIMIT_NOFILE %llu is below "
 				"the %u direct descriptors --max-conns needs\n",
-			ur->base.cfg.index, (unsigned long long)rl.rlim_cur, n);
+			ur->base.cfg.index, (unsigned long long)rl.rlim_cur, total);
 		return;
 	}
-	if (io_uring_register_files_sparse(&ur->ring, n))
+	if (io_uring_register_files_sparse(&ur->ring, total))
 		return;
+	/* Accept allocates below n only; the drivers' sockets take the slots above. */
+	if (total > n && !io_uring_register_file_alloc_range(&ur->ring, 0, n))
+		rs_uring_client_setup(ur, n);
 	/* Accepted sockets inherit it, and a direct descriptor has no fd for setsockopt. */
 	int one = 1;
 	setsockopt(ur->listen_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -776,6 +782,7 @@ static void uring_reactor_destroy(struct rs_reactor *r)
 		munmap(ur->br, ur->br_size);
 		free(ur->bufs);
 	}
+	free(ur->fd2fixed);
 	for (uint32_t i = 0; i < ur->nslots; i++)
 		free(ur->conns[i]);
 	free(ur->conns);

@@ -45,7 +45,11 @@ enum {
 	NO_LINK = 1u << 4,    /* a driver's query send and answer recv: two submissions, not one linked pair */
 	NO_ASYNCFLUSH = 1u << 5, /* conn_flush waits for its send's completion before the fiber reads on */
 	NO_FIXEDFILES = 1u << 6, /* accepted sockets are ordinary fds, not direct descriptors */
+	NO_CLIENTFIXED = 1u << 7, /* drivers' sockets (Postgres, Redis) are not registered in the file table */
 };
+
+/* Registered slots for drivers' sockets, above the accept range of the table. */
+#define CLIENT_SLOTS 256u
 
 #define BGID 7
 #define BUF_SIZE 2048u
@@ -112,6 +116,13 @@ struct uring_reactor {
 	bool has_link_send;        /* send retries short stream sends under MSG_WAITALL (6.0+): safe to link */
 	bool has_cqe_skip;         /* IOSQE_CQE_SKIP_SUCCESS (5.17+) */
 	bool fixed_files;          /* accepted sockets are direct descriptors: rs_conn.fd is a table index */
+	/* Drivers' sockets registered in the same table (the fd stays open for
+	 * setsockopt and close): fd -> slot, -1 where not registered. */
+	int32_t *fd2fixed;
+	unsigned fd2fixed_cap;
+	unsigned client_base;      /* first slot of the drivers' range */
+	uint32_t client_free[CLIENT_SLOTS];
+	unsigned client_nfree;
 };
 
 static inline struct uring_reactor *to_ur(struct rs_reactor *r)
@@ -145,6 +156,7 @@ ssize_t rs_uring_sock_send_recv(struct rs_reactor *r, int fd, const void *sbuf, 
 				size_t rlen);
 int rs_uring_sock_wait(struct rs_reactor *r, int fd, int events, int timeout_ms);
 void rs_uring_sock_close(struct rs_reactor *r, int fd);
+void rs_uring_client_setup(struct uring_reactor *ur, unsigned base);
 int rs_uring_sleep_ms(struct rs_reactor *r, int ms);
 int rs_uring_file_open(struct rs_reactor *r, int dirfd, const char *name, int flags);
 ssize_t rs_uring_file_read(struct rs_reactor *r, int fd, void *buf, size_t len, uint64_t off);

@@ -21,6 +21,7 @@ static const char *g_server, *g_engine, *g_mode;
 static const char *g_flag; /* one more server flag (e.g. --uring-no=link), or NULL */
 static char g_url[600];
 static char g_app[64];
+static pid_t g_pid; /* the case's server */
 
 static double now_s(void)
 {
@@ -620,6 +621,48 @@ static bool shared_mode_refused(void)
 	return false;
 }
 
+/* Sockets in the server's io_uring file table (its fdinfo lists each registered file), -1 if it has no ring. */
+static int ring_sockets(pid_t pid)
+{
+	char path[128], line[512];
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		bool ring = false;
+		int n = 0;
+		while (fgets(line, sizeof(line), f)) {
+			ring |= !strncmp(line, "UserFiles:", 10);
+			n += ring && strstr(line, "socket:") != NULL;
+		}
+		fclose(f);
+		if (ring)
+			return n;
+	}
+	return -1;
+}
+
+/* uring: the pool's Postgres sockets are registered in the ring's file table
+ * (no reference taken on the process's file table per op), or not with
+ * --uring-no=clientfixed; the answers are the same either way. */
+static void case_registered(int port)
+{
+	bool off = g_flag && strstr(g_flag, "clientfixed");
+	struct resp r;
+	for (int i = 0; i < 8; i++) {
+		get(port, "/select42", &r);
+		REQUIRE(r.status == 200, "/select42 answered %d", r.status);
+	}
+	wait_backends(4);
+	/* Our HTTP connections have closed: their direct descriptors leave the table. */
+	int n = -1;
+	for (int i = 0; i < 100 && (n = ring_sockets(g_pid)) != (off ? 0 : 4); i++)
+		usleep(20000);
+	REQUIRE(n == (off ? 0 : 4), "%d sockets in the ring's file table with the pool's 4 connections open, want %d%s", n,
+		off ? 0 : 4, off ? " (--uring-no=clientfixed)" : "");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 5)
@@ -662,12 +705,14 @@ int main(int argc, char **argv)
 		{ "restart", case_restart, "--pool=4", NULL },
 		{ "stmt-timeout", case_stmt_timeout, "--pool=1", "--pg-timeout-ms=150" },
 		{ "reset-cancel", case_reset_cancel, "--pool=1", NULL },
+		{ "registered", case_registered, "--pool=4", NULL },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (strcmp(c, cases[i].name))
 			continue;
 		int port = free_port();
 		pid_t pid = start(port, g_url, cases[i].a, cases[i].b);
+		g_pid = pid;
 		cases[i].fn(port);
 		REQUIRE(server_stop(pid) == 0, "server did not exit 0");
 		wait_backends(0);
