@@ -109,7 +109,9 @@ static int load_side(const char *spec, const char *root, const char *where, cons
 	return m ? 0 : -ENOENT;
 }
 
-/* The configuration two runs must share to be compared: the export group key without the engine. */
+/* The configuration two runs must share to be compared: the export group key
+ * without the engine and the server's flags, so that A and B may differ in
+ * either (an engine against another, or an ablation's --uring-no= against the default). */
 static bool same_config(const struct rs_export_row *x, const struct rs_export_row *y)
 {
 	static struct rs_export_row t; /* large: not on the stack */
@@ -117,6 +119,7 @@ static bool same_config(const struct rs_export_row *x, const struct rs_export_ro
 	t = *y;
 	memcpy(t.engine, x->engine, sizeof(t.engine));
 	memcpy(t.variant, x->variant, sizeof(t.variant));
+	memcpy(t.server_flags, x->server_flags, sizeof(t.server_flags));
 	return rs_export_same_group(x, &t);
 }
 
@@ -216,7 +219,7 @@ int rs_compare_rows(const struct rs_compare_side_spec *sa, const struct rs_compa
 	}
 	if (!err && !n && a.n && b.n) {
 		fprintf(stderr, "ringside compare: %s and %s share no configuration (the export group key but for "
-				"the engine): nothing to compare\n", sa->spec, sb->spec);
+				"the engine and the server flags): nothing to compare\n", sa->spec, sb->spec);
 		err = -ENOENT;
 	}
 	free(va);
