@@ -7,10 +7,10 @@
 . "$(dirname "$0")/../lib.sh"
 : "${ABLATION_WORKLOADS:=plaintext,select42}" "${PGMODE_ENGINES:=uring,epoll-pgwire}"
 begin
-for v in all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles all-off; do
+for v in all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles no-clientfixed all-off; do
 	case $v in
 	all-on) flags= ;;
-	all-off) flags=--uring-no=multishot,bufring,defer,link,asyncflush,fixedfiles ;;
+	all-off) flags=--uring-no=multishot,bufring,defer,link,asyncflush,fixedfiles,clientfixed ;;
 	*) flags=--uring-no=${v#no-} ;;
 	esac
 	try h sweep --engines=uring --workloads="$ABLATION_WORKLOADS" --cores=1 --conns="$CONNS" --repeat="$REPEAT" \
