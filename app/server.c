@@ -215,7 +215,7 @@ struct serve_flags {
 	long header_timeout_ms, idle_timeout_ms, send_timeout_ms;
 	const char *cpus;
 	const char *listen;
-	const char *uring_no;
+	const char *uring_no, *uring_with;
 	const char *files_dir;
 	const char *redis;
 	const char *pg, *pg_mode, *redis_mode;
@@ -290,6 +290,18 @@ static int setup_redis(const struct serve_flags *f)
 	return 0;
 }
 
+/* "a,b" and "c" -> "a,b,+c,": switched off, then switched on. */
+static int engine_opts_join(const char *no, const char *with, char *out, size_t size)
+{
+	size_t n = (size_t)snprintf(out, size, "%s%s", no ? no : "", no && *no ? "," : "");
+	char tmp[256];
+	snprintf(tmp, sizeof(tmp), "%s", with ? with : "");
+	char *save = NULL;
+	for (char *t = strtok_r(tmp, ",", &save); t && n < size; t = strtok_r(NULL, ",", &save))
+		n += (size_t)snprintf(out + n, size - n, "+%s,", t);
+	return n < size ? 0 : -ENAMETOOLONG;
+}
+
 static int serve(const struct serve_flags *f)
 {
 	const char *why = NULL;
@@ -349,6 +361,10 @@ static int serve(const struct serve_flags *f)
 				"reactors share CPUs\n", f->cores, ncpu);
 	rs_place_report(cpu_of, f->cores);
 
+	/* The engine reads one list: --uring-no's names, then --uring-with's, each marked '+'. */
+	char engine_opts[512] = "";
+	if (engine_opts_join(f->uring_no, f->uring_with, engine_opts, sizeof(engine_opts)))
+		return fprintf(stderr, "ringside: --uring-no/--uring-with: too long\n"), 2;
 	g_nslots = (int)f->cores;
 	for (int i = 0; i < g_nslots; i++) {
 		struct reactor_slot *s = &g_slots[i];
@@ -367,7 +383,7 @@ static int serve(const struct serve_flags *f)
 			.header_timeout_ms = (int)f->header_timeout_ms,
 			.idle_timeout_ms = (int)f->idle_timeout_ms,
 			.send_timeout_ms = (int)f->send_timeout_ms,
-			.engine_opts = f->uring_no,
+			.engine_opts = engine_opts,
 			.workers = (int)f->workers,
 			.handler = rs_workload_handle,
 		};
@@ -437,7 +453,8 @@ int rs_server_main(int argc, char **argv)
 		  .help = "close keep-alive connections idle this long; 0 = never" },
 		{ "send-timeout-ms", RS_OPT_INT, &f.send_timeout_ms, 0, 3600000,
 		  .help = "close a connection whose send makes no progress this long; 0 = never" },
-		{ "uring-no", RS_OPT_STR, &f.uring_no, .help = "uring: switch off multishot,bufring,defer,fileops,link,asyncflush,fixedfiles,clientfixed" },
+		{ "uring-no", RS_OPT_STR, &f.uring_no, .help = "uring: switch off multishot,bufring,defer,fileops,asyncflush,fixedfiles,clientfixed" },
+		{ "uring-with", RS_OPT_STR, &f.uring_with, .help = "uring: switch on what is off by default: link (a query's send linked to its answer's recv)" },
 		{ "redis", RS_OPT_STR, &f.redis, .help = "Redis URL, redis://IP:PORT or unix:///PATH (default: $RINGSIDE_REDIS_URL)" },
 		{ "files-dir", RS_OPT_STR, &f.files_dir, .help = "directory /file serves (e.g. build/files)" },
 		{ "file-direct", RS_OPT_BOOL, &f.file_direct,

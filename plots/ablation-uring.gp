@@ -5,7 +5,7 @@ load ARG0[1:lastslash(ARG0, strlen(ARG0))] . "style.gpi"
 
 f = results . "/ablations/uring.tsv"
 LO = lo_of(f); HI = hi_of(f); BARS = bars_of(f); N = runs_of(f)
-V = distinct(f, "variant", "all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles all-off")
+V = distinct(f, "variant", "all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles no-clientfixed all-off")
 W = distinct(f, "workload", workload_order)
 nv = words(V)
 nw = words(W)

@@ -115,7 +115,7 @@ static void dispatch(struct rs_pg_conn *c, struct req *self)
 /*
  * The first receive of a round trip that found nobody sending or reading:
  * the queued bytes go out and the receive is armed in one submission
- * (io_uring: a linked send and recv, --uring-no=link splits them). Bytes
+ * (io_uring: a linked send and recv with --uring-with=link, two submissions by default). Bytes
  * other fibers queue meanwhile are sent by the plain flush after it.
  */
 static ssize_t send_then_recv(struct rs_pg_conn *c, char *p, size_t room)

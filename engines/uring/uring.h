@@ -36,7 +36,7 @@ static inline uint64_t ud_make(enum ud_kind k, uint32_t gen, uint32_t slot)
 	return ((uint64_t)k << 56) | ((uint64_t)(gen & 0xffffff) << 32) | slot;
 }
 
-/* Optimisations that --uring-no=... switches off, for the ablation figure. */
+/* Optimisations that --uring-no=... switches off (link: off by default, --uring-with=link), for the ablation figure. */
 enum {
 	NO_MULTISHOT = 1u << 0,
 	NO_BUFRING = 1u << 1,

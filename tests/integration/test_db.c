@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,7 +19,7 @@
 #include "pgctl.h"
 
 static const char *g_server, *g_engine, *g_mode;
-static const char *g_flag; /* one more server flag (e.g. --uring-no=link), or NULL */
+static const char *g_flag; /* one more server flag (e.g. --uring-with=link), or NULL */
 static char g_url[600];
 static char g_app[64];
 static pid_t g_pid; /* the case's server */
@@ -663,6 +664,21 @@ static void case_registered(int port)
 		off ? 0 : 4, off ? " (--uring-no=clientfixed)" : "");
 }
 
+/* The restart case's cluster is shared by every preset's restart test of one
+ * pool mode: one restarting it while another waits for its backends failed
+ * the other's admin query. Held until exit: the cluster is ours alone. */
+static void own_restart_cluster(void)
+{
+	const char *dir = getenv("RINGSIDE_PG_DIR");
+	if (!dir || !*dir)
+		return;
+	char path[600];
+	snprintf(path, sizeof(path), "%s.restart-lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	REQUIRE(fd >= 0, "cannot open %s: %s", path, strerror(errno));
+	REQUIRE(flock(fd, LOCK_EX) == 0, "cannot lock %s: %s", path, strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 5)
@@ -673,6 +689,8 @@ int main(int argc, char **argv)
 	g_mode = argv[3];
 	const char *c = argv[4];
 	snprintf(g_app, sizeof(g_app), "rs-test-%d", (int)getpid());
+	if (!strcmp(c, "restart"))
+		own_restart_cluster();
 	char base[512];
 	int err = rs_pgctl_ensure_started(base, sizeof(base));
 	REQUIRE(!err, "cannot start the private PostgreSQL: %s", strerror(-err));

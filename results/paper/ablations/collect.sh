@@ -1,6 +1,7 @@
 #!/bin/sh
 # ablations, three tables:
-#   uring.tsv     the uring engine with each io_uring optimisation switched off (--uring-no=), one variant a directory
+#   uring.tsv     the uring engine with every io_uring optimisation on, then each switched off (--uring-no=), one
+#                 variant a directory; link is off by default (--uring-with=link), so no-link is the default
 #   reactors.tsv  libev epoll vs libev's io_uring backend (readiness) vs uring (completion + inline resume), with
 #                 uring-libpq between (same reactor as uring, libpq's driver): exported from ../throughput/runs
 #   pgmode.tsv    exclusive vs shared (pipelined) Postgres pool, for the presets whose driver pipelines (pgwire)
@@ -9,9 +10,10 @@
 begin
 for v in all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles no-clientfixed all-off; do
 	case $v in
-	all-on) flags= ;;
+	all-on) flags=--uring-with=link ;;
+	no-link) flags= ;;
 	all-off) flags=--uring-no=multishot,bufring,defer,link,asyncflush,fixedfiles,clientfixed ;;
-	*) flags=--uring-no=${v#no-} ;;
+	*) flags="--uring-with=link --uring-no=${v#no-}" ;;
 	esac
 	try h sweep --engines=uring --workloads="$ABLATION_WORKLOADS" --cores=1 --conns="$CONNS" --repeat="$REPEAT" \
 		--duration="$DURATION" --warmup="$WARMUP" ${flags:+--server-flags="$flags"} --out="$OUT/runs/uring/$v"
