@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "ab.h"
 #include "compare.h"
+#include "paths.h"
 #include "results.h"
 #include "rs_config.h"
 #include "run.h"
@@ -146,6 +148,17 @@ int rs_ab_main(int argc, char **argv)
 		snprintf(side[s], sizeof(side[s]), "%s/%c", base, "AB"[s]);
 		err = rs_mkdir_p(side[s]);
 	}
+	/* Both sides on one Postgres, this harness's private cluster: each ref's harness would
+	 * otherwise start its own under build-ab/<sha>/build/pg, a second difference between A
+	 * and B (another cluster's state), and leave both running. --pg, --no-pg and
+	 * RINGSIDE_PG_DIR still choose. */
+	const char *pg_dir = getenv("RINGSIDE_PG_DIR");
+	bool own_pg = !pg_dir || !*pg_dir;
+	for (int i = 0; i < nf; i++)
+		if (!strncmp(flags[i], "--pg=", 5) || !strcmp(flags[i], "--no-pg"))
+			own_pg = false;
+	if (own_pg)
+		setenv("RINGSIDE_PG_DIR", rs_path_pg(), 1);
 	rs_run_catch_signals();
 	double *rps[2] = { calloc((size_t)repeat, sizeof(double)), calloc((size_t)repeat, sizeof(double)) };
 	int done = 0, converged = 0;
