@@ -676,6 +676,7 @@ static int parse_no(const char *opts, unsigned *out)
 	*out = NO_LINK;
 	if (!opts || !*opts)
 		return 0;
+	const size_t nnames = sizeof(names) / sizeof(names[0]);
 	char tmp[512];
 	snprintf(tmp, sizeof(tmp), "%s", opts);
 	char *save = NULL;
@@ -683,11 +684,14 @@ static int parse_no(const char *opts, unsigned *out)
 		bool on = *tok == '+';
 		const char *name = tok + on;
 		size_t i = 0;
-		while (i < sizeof(names) / sizeof(names[0]) && strcmp(name, names[i].name))
+		while (i < nnames && strcmp(name, names[i].name))
 			i++;
-		if (i == sizeof(names) / sizeof(names[0])) {
-			fprintf(stderr, "ringside: --uring-%s: unknown optimisation '%s' (accepted: multishot, bufring, "
-					"defer, fileops, link, asyncflush, fixedfiles, clientfixed)\n", on ? "with" : "no", name);
+		if (i == nnames) {
+			/* The accepted list is the table's, so a new switch cannot be left out of it. */
+			fprintf(stderr, "ringside: --uring-%s: unknown optimisation '%s' (accepted:", on ? "with" : "no", name);
+			for (size_t j = 0; j < nnames; j++)
+				fprintf(stderr, "%s %s", j ? "," : "", names[j].name);
+			fprintf(stderr, ")\n");
 			return -EINVAL;
 		}
 		if (on)
