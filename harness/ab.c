@@ -111,8 +111,11 @@ int rs_ab_main(int argc, char **argv)
 		free(flags);
 		return 2;
 	}
-	/* --repeat and --max-repeat are ab's; every other flag goes to each run. */
+	/* --repeat and --max-repeat are ab's; every other flag goes to each run. A run told
+	 * which Postgres to use (--pg, --no-pg) keeps it; otherwise both share ours (below). */
 	const char *repeat_s = "3";
+	const char *pg_dir = getenv("RINGSIDE_PG_DIR");
+	bool own_pg = !pg_dir || !*pg_dir;
 	for (int i = 3; i < argc; i++) {
 		if (!strncmp(argv[i], "--repeat=", 9))
 			repeat_s = argv[i] + 9;
@@ -122,8 +125,11 @@ int rs_ab_main(int argc, char **argv)
 			fprintf(stderr, "ringside ab: --out is ab's own (results/runs/ab-...)\n");
 			free(flags);
 			return 2;
-		} else
+		} else {
+			if (!strncmp(argv[i], "--pg=", 5) || !strcmp(argv[i], "--no-pg"))
+				own_pg = false;
 			flags[nf++] = argv[i];
+		}
 	}
 	if (max_repeat < RS_STATS_AUTO_MIN || max_repeat > 1000) {
 		fprintf(stderr, "ringside ab: --max-repeat: %d..1000\n", RS_STATS_AUTO_MIN);
@@ -152,11 +158,6 @@ int rs_ab_main(int argc, char **argv)
 	 * otherwise start its own under build-ab/<sha>/build/pg, a second difference between A
 	 * and B (another cluster's state), and leave both running. --pg, --no-pg and
 	 * RINGSIDE_PG_DIR still choose. */
-	const char *pg_dir = getenv("RINGSIDE_PG_DIR");
-	bool own_pg = !pg_dir || !*pg_dir;
-	for (int i = 0; i < nf; i++)
-		if (!strncmp(flags[i], "--pg=", 5) || !strcmp(flags[i], "--no-pg"))
-			own_pg = false;
 	if (own_pg)
 		setenv("RINGSIDE_PG_DIR", rs_path_pg(), 1);
 	rs_run_catch_signals();
