@@ -65,11 +65,54 @@ static bool is_dir(const char *p)
 	return !stat(p, &st) && S_ISDIR(st.st_mode);
 }
 
-/* A side from a directory, or (spec with '=') the runs under root that match spec; --where on both. */
-static int load_side(const char *spec, const char *root, const char *where, const char *label, struct side *s)
+/* A side's INVALID runs, by the tags of their reasons ("interference", "dirty"): how many runs had each. */
+#define MAX_TAGS 16
+struct invalid {
+	int n, ntags, runs[MAX_TAGS];
+	char tags[MAX_TAGS][32];
+};
+
+static void count_invalid(struct invalid *v, const char *why)
 {
+	char tag[32];
+
+	v->n++;
+	for (const char *p = why; *p; p += *p == ',') {
+		size_t len = strcspn(p, ",");
+		snprintf(tag, sizeof(tag), "%.*s", (int)len, p);
+		p += len;
+		int i = 0;
+		while (i < v->ntags && strcmp(v->tags[i], tag))
+			i++;
+		if (i == v->ntags && v->ntags < MAX_TAGS)
+			snprintf(v->tags[v->ntags++], sizeof(v->tags[0]), "%s", tag);
+		if (i < v->ntags)
+			v->runs[i]++;
+	}
+}
+
+/* Export's note, per side: an INVALID run is no evidence, so a reader must see that some were left out and why. */
+static void note_invalid(const char *which, const char *spec, const char *where, const struct invalid *v, bool kept)
+{
+	if (!v->n)
+		return;
+	fprintf(stderr, "ringside compare: %s (%s%s%s): %s %d invalid run%s%s", which, spec, where ? " with " : "",
+		where ? where : "", kept ? "kept" : "left out", v->n, v->n > 1 ? "s" : "", v->ntags ? " (" : "");
+	for (int i = 0; i < v->ntags; i++)
+		fprintf(stderr, "%s%s %d", i ? ", " : "", v->tags[i], v->runs[i]);
+	fprintf(stderr, "%s%s\n", v->ntags ? ")" : "", kept ? "" : "; --include-invalid keeps them");
+}
+
+/* A side from a directory, or (spec with '=') the runs under root that match spec; --where on both.
+ * The first directory under the scanned one is each run's variant (export --variant), which a
+ * filter's variant= selects: collect.sh puts each variant of an ablation in its own. */
+static int load_side(const struct rs_compare_side_spec *sp, const char *which, const char *root, const char *where,
+		     struct side *s)
+{
+	const char *spec = sp->spec, *label = sp->label;
 	bool dir = is_dir(spec);
 	struct rs_export_row *rows;
+	struct invalid bad = { 0 };
 	int n, m = 0;
 
 	if (!dir && !strchr(spec, '=')) {
@@ -77,7 +120,7 @@ static int load_side(const char *spec, const char *root, const char *where, cons
 			spec);
 		return -EINVAL;
 	}
-	int err = rs_export_scan(dir ? spec : root, RS_EXPORT_KEEP_INVALID | RS_EXPORT_QUIET, false, &rows, &n);
+	int err = rs_export_scan(dir ? spec : root, RS_EXPORT_KEEP_INVALID | RS_EXPORT_QUIET, true, &rows, &n);
 	if (err)
 		return err;
 	for (int i = 0; i < n; i++) {
@@ -88,9 +131,12 @@ static int load_side(const char *spec, const char *root, const char *where, cons
 			free(rows);
 			return -EINVAL;
 		}
-		if (a && b)
+		if (a && b && rows[i].valid == 0)
+			count_invalid(&bad, rows[i].why);
+		if (a && b && (rows[i].valid != 0 || !sp->valid_only))
 			rows[m++] = rows[i];
 	}
+	note_invalid(which, spec, where, &bad, !sp->valid_only);
 	s->v = rows;
 	s->n = m;
 	if (label) {
@@ -104,8 +150,8 @@ static int load_side(const char *spec, const char *root, const char *where, cons
 		snprintf(s->label, sizeof(s->label), "%s", one ? rows[0].engine : base && base[1] ? base + 1 : spec);
 	}
 	if (!m)
-		fprintf(stderr, "ringside compare: no finished run in %s%s%s\n", spec, where ? " with " : "",
-			where ? where : "");
+		fprintf(stderr, "ringside compare: no finished%s run in %s%s%s\n", sp->valid_only ? " valid" : "", spec,
+			where ? " with " : "", where ? where : "");
 	return m ? 0 : -ENOENT;
 }
 
@@ -143,6 +189,33 @@ static int dirs(const struct side *s, const struct rs_export_row *c, const char 
 	return n;
 }
 
+/* Is run i of s the first of its configuration (the one rows are made for)? */
+static bool first_of_config(const struct side *s, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (same_config(&s->v[j], &s->v[i]))
+			return false;
+	return true;
+}
+
+/* A new zeroed row at (*rows)[n] for measure k in the configuration of run i of a; NULL when out of memory. */
+static struct rs_compare_row *add_row(struct rs_compare_row **rows, int n, const struct side *a, int i, int k)
+{
+	struct rs_compare_row *grown = realloc(*rows, sizeof(**rows) * (size_t)(n + 1));
+	if (!grown)
+		return NULL;
+	*rows = grown;
+	struct rs_compare_row *r = &grown[n];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->a, sizeof(r->a), "%s", a->label);
+	snprintf(r->workload, sizeof(r->workload), "%s", a->v[i].workload);
+	r->cores = a->v[i].cores;
+	r->conns = a->v[i].conns;
+	r->rate = a->v[i].rate;
+	r->measure = measure_names[k];
+	return r;
+}
+
 static void verdict(const struct rs_compare_row *r, char *out, size_t size)
 {
 	if (r->significant)
@@ -156,9 +229,9 @@ int rs_compare_rows(const struct rs_compare_side_spec *sa, const struct rs_compa
 		    const char *root, const char *where, struct rs_compare_row **out, int *nout)
 {
 	struct side a = { 0 }, b = { 0 };
-	int err = load_side(sa->spec, root, where, sa->label, &a);
+	int err = load_side(sa, "A", root, where, &a);
 	if (!err)
-		err = load_side(sb->spec, root, where, sb->label, &b);
+		err = load_side(sb, "B", root, where, &b);
 	struct rs_compare_row *rows = NULL;
 	int n = 0;
 	double *va = calloc((size_t)a.n + 1, sizeof(double)), *vb = calloc((size_t)b.n + 1, sizeof(double));
@@ -166,10 +239,7 @@ int rs_compare_rows(const struct rs_compare_side_spec *sa, const struct rs_compa
 	if (!err && (!va || !vb || !da || !db))
 		err = -ENOMEM;
 	for (int i = 0; !err && i < a.n; i++) {
-		bool first = true;
-		for (int j = 0; j < i; j++)
-			first &= !same_config(&a.v[j], &a.v[i]);
-		if (!first)
+		if (!first_of_config(&a, i))
 			continue;
 		/* Latency from the histograms merged when every run of the configuration has one. */
 		struct rs_compare_merged mg;
@@ -179,21 +249,12 @@ int rs_compare_rows(const struct rs_compare_side_spec *sa, const struct rs_compa
 			int na = values(&a, &a.v[i], k, va), nb = values(&b, &a.v[i], k, vb);
 			if (!na || !nb)
 				continue;
-			struct rs_compare_row *grown = realloc(rows, sizeof(*rows) * (size_t)(n + 1));
-			if (!grown) {
+			struct rs_compare_row *r = add_row(&rows, n, &a, i, k);
+			if (!r) {
 				err = -ENOMEM;
 				break;
 			}
-			rows = grown;
-			struct rs_compare_row *r = &rows[n];
-			memset(r, 0, sizeof(*r));
-			snprintf(r->a, sizeof(r->a), "%s", a.label);
 			snprintf(r->b, sizeof(r->b), "%s", b.label);
-			snprintf(r->workload, sizeof(r->workload), "%s", a.v[i].workload);
-			r->cores = a.v[i].cores;
-			r->conns = a.v[i].conns;
-			r->rate = a.v[i].rate;
-			r->measure = measure_names[k];
 			r->na = na;
 			r->nb = nb;
 			r->med_a = rs_stats_median(va, na);
@@ -336,6 +397,7 @@ int rs_compare_main(int argc, char **argv)
 {
 	const char *root = RS_SOURCE_ROOT "/results/runs", *where = NULL, *format = "text";
 	const char *label_a = NULL, *label_b = NULL;
+	bool include_invalid = false;
 	int npos = 0;
 	const struct rs_opt opts[] = {
 		{ "results", RS_OPT_STR, &root, .help = "where filter sides look for runs (default results/runs)" },
@@ -343,17 +405,19 @@ int rs_compare_main(int argc, char **argv)
 		{ "format", RS_OPT_CHOICE, &format, .choices = "text,md,tsv,json", .help = "text (default), md, tsv, json" },
 		{ "label-a", RS_OPT_STR, &label_a, .help = "A's name in verdicts (default: its engine, else its path)" },
 		{ "label-b", RS_OPT_STR, &label_b, .help = "B's name in verdicts" },
+		{ "include-invalid", RS_OPT_BOOL, &include_invalid,
+		  .help = "keep runs whose validity verdict is INVALID (run.json validity.ok false), as export does" },
 		{ NULL },
 	};
 	int err = rs_opts_parse("ringside compare", opts, argc, argv, 1, &npos);
 	if (err)
 		return err > 0 ? 0 : 2;
 	if (npos != 2) {
-		fprintf(stderr, "usage: harness compare A B [--where=k=v,...] [--format=text|md|tsv|json]\n"
+		fprintf(stderr, "usage: harness compare A B [--where=k=v,...] [--format=text|md|tsv|json] [--include-invalid]\n"
 				"  A, B: a run or sweep directory, or a filter such as engine=uring over --results\n");
 		return 2;
 	}
-	struct rs_compare_side_spec sa = { argv[1], label_a }, sb = { argv[2], label_b };
+	struct rs_compare_side_spec sa = { argv[1], label_a, !include_invalid }, sb = { argv[2], label_b, !include_invalid };
 	struct rs_compare_row *rows;
 	int n;
 	err = rs_compare_rows(&sa, &sb, root, where, &rows, &n);

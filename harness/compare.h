@@ -5,9 +5,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* A side: a run or sweep directory, or key=value[,...] over the results root; label may be NULL. */
+/* A side: a run or sweep directory, or key=value[,...] over the results root; label may be NULL.
+ * valid_only: leave out INVALID runs (run.json validity.ok false; a run without a validity block
+ * counts as valid), saying on stderr how many and why; false keeps them (`ab` compares its own runs). */
 struct rs_compare_side_spec {
 	const char *spec, *label;
+	bool valid_only;
 };
 
 /* One configuration and measure: B/A of the medians, its 95% bootstrap CI, the two-sided
