@@ -107,7 +107,7 @@ static void note_invalid(const char *which, const char *spec, const char *where,
  * The first directory under the scanned one is each run's variant (export --variant), which a
  * filter's variant= selects: collect.sh puts each variant of an ablation in its own. */
 static int load_side(const struct rs_compare_side_spec *sp, const char *which, const char *root, const char *where,
-		     struct side *s)
+		     bool valid_only, struct side *s)
 {
 	const char *spec = sp->spec, *label = sp->label;
 	bool dir = is_dir(spec);
@@ -133,10 +133,10 @@ static int load_side(const struct rs_compare_side_spec *sp, const char *which, c
 		}
 		if (a && b && rows[i].valid == 0)
 			count_invalid(&bad, rows[i].why);
-		if (a && b && (rows[i].valid != 0 || !sp->valid_only))
+		if (a && b && (rows[i].valid != 0 || !valid_only))
 			rows[m++] = rows[i];
 	}
-	note_invalid(which, spec, where, &bad, !sp->valid_only);
+	note_invalid(which, spec, where, &bad, !valid_only);
 	s->v = rows;
 	s->n = m;
 	if (label) {
@@ -150,7 +150,7 @@ static int load_side(const struct rs_compare_side_spec *sp, const char *which, c
 		snprintf(s->label, sizeof(s->label), "%s", one ? rows[0].engine : base && base[1] ? base + 1 : spec);
 	}
 	if (!m)
-		fprintf(stderr, "ringside compare: no finished%s run in %s%s%s\n", sp->valid_only ? " valid" : "", spec,
+		fprintf(stderr, "ringside compare: no finished%s run in %s%s%s\n", valid_only ? " valid" : "", spec,
 			where ? " with " : "", where ? where : "");
 	return m ? 0 : -ENOENT;
 }
@@ -228,10 +228,16 @@ static void verdict(const struct rs_compare_row *r, char *out, size_t size)
 int rs_compare_rows(const struct rs_compare_side_spec *sa, const struct rs_compare_side_spec *sb,
 		    const char *root, const char *where, struct rs_compare_row **out, int *nout)
 {
+	return rs_compare_rows_v(sa, sb, root, where, false, out, nout);
+}
+
+int rs_compare_rows_v(const struct rs_compare_side_spec *sa, const struct rs_compare_side_spec *sb,
+		      const char *root, const char *where, bool valid_only, struct rs_compare_row **out, int *nout)
+{
 	struct side a = { 0 }, b = { 0 };
-	int err = load_side(sa, "A", root, where, &a);
+	int err = load_side(sa, "A", root, where, valid_only, &a);
 	if (!err)
-		err = load_side(sb, "B", root, where, &b);
+		err = load_side(sb, "B", root, where, valid_only, &b);
 	struct rs_compare_row *rows = NULL;
 	int n = 0;
 	double *va = calloc((size_t)a.n + 1, sizeof(double)), *vb = calloc((size_t)b.n + 1, sizeof(double));
@@ -417,10 +423,10 @@ int rs_compare_main(int argc, char **argv)
 				"  A, B: a run or sweep directory, or a filter such as engine=uring over --results\n");
 		return 2;
 	}
-	struct rs_compare_side_spec sa = { argv[1], label_a, !include_invalid }, sb = { argv[2], label_b, !include_invalid };
+	struct rs_compare_side_spec sa = { argv[1], label_a }, sb = { argv[2], label_b };
 	struct rs_compare_row *rows;
 	int n;
-	err = rs_compare_rows(&sa, &sb, root, where, &rows, &n);
+	err = rs_compare_rows_v(&sa, &sb, root, where, !include_invalid, &rows, &n);
 	if (err)
 		return err == -EINVAL ? 2 : 1;
 	err = rs_compare_print(stdout, rows, n, format);

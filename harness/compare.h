@@ -5,12 +5,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* A side: a run or sweep directory, or key=value[,...] over the results root; label may be NULL.
- * valid_only: leave out INVALID runs (run.json validity.ok false; a run without a validity block
- * counts as valid), saying on stderr how many and why; false keeps them (`ab` compares its own runs). */
+/* A side: a run or sweep directory, or key=value[,...] over the results root; label may be NULL. */
 struct rs_compare_side_spec {
 	const char *spec, *label;
-	bool valid_only;
 };
 
 /* One configuration and measure: B/A of the medians, its 95% bootstrap CI, the two-sided
@@ -39,9 +36,14 @@ struct rs_compare_merged {
 int rs_compare_merged(const char *const *a, int na, const char *const *b, int nb, struct rs_compare_merged *m);
 
 /* Every shared configuration of A and B, each measure. 0, -EINVAL (bad side or filter, said on
- * stderr), -ENOENT (no runs, or nothing shared, said), -ENOMEM. *out is malloc'd. */
+ * stderr), -ENOENT (no runs, or nothing shared, said), -ENOMEM. *out is malloc'd. Every run
+ * counts, INVALID ones too (`ab` compares the runs it just made). */
 int rs_compare_rows(const struct rs_compare_side_spec *a, const struct rs_compare_side_spec *b,
 		    const char *root, const char *where, struct rs_compare_row **out, int *n);
+/* The same; valid_only leaves out INVALID runs (run.json validity.ok false; a run without a
+ * validity block counts as valid), saying on stderr per side how many and why. */
+int rs_compare_rows_v(const struct rs_compare_side_spec *a, const struct rs_compare_side_spec *b,
+		      const char *root, const char *where, bool valid_only, struct rs_compare_row **out, int *n);
 /* format: text, md, tsv or json. */
 int rs_compare_print(FILE *f, const struct rs_compare_row *rows, int n, const char *format);
 
