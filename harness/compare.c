@@ -265,6 +265,7 @@ int rs_compare_rows_v(const struct rs_compare_side_spec *sa, const struct rs_com
 			r->nb = nb;
 			r->med_a = rs_stats_median(va, na);
 			r->med_b = rs_stats_median(vb, nb);
+			err = rs_stats_summarize(va, na, RS_STATS_SEED, &r->a_runs);
 			if (rs_stats_ratio(va, na, vb, nb, RS_STATS_SEED, &r->ratio, &r->lo, &r->hi))
 				r->ratio = r->lo = r->hi = NAN;
 			if (merged && k >= 1 && k <= RS_COMPARE_NPCT) {

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "stats.h"
+
 /* A side: a run or sweep directory, or key=value[,...] over the results root; label may be NULL. */
 struct rs_compare_side_spec {
 	const char *spec, *label;
@@ -20,6 +22,7 @@ struct rs_compare_row {
 	double med_a, med_b, ratio, lo, hi, p;
 	bool significant;
 	bool merged;	/* a latency measure from the runs' histograms merged (latency.hlog), not the median of runs */
+	struct rs_stats_summary a_runs;	/* A's runs' values: their median with its 95% bootstrap interval (merged or not) */
 	char verdict[640];
 };
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "opts.h"
 #include "plot.h"
 #include "rs_config.h"
@@ -24,7 +25,29 @@
  * The first word is a table under the results directory, then its columns
  * in order; a word with '=' keeps only the rows whose column has that
  * value. A column m with m_min and m_max beside it is shown as
- * "median (min–max)".
+ * "median (min–max)". A table marker counts only at the start of a line.
+ *
+ * Inline markers, anywhere in a line and several to a line, each closed on
+ * its own line, put a number of `harness compare` in the prose:
+ *
+ *   uring: <!-- compare:throughput/runs engine=epoll engine=uring rps workload=select42 -->1.36x [1.25, 1.49]<!-- end -->
+ *   <!-- median:throughput/runs engine=uring rps workload=select42 -->59.4k [57.1k, 60.6k]<!-- end --> req/s
+ *
+ * compare: DIR A B MEASURE [WHERE]: B/A as `harness compare A B --results=DIR
+ * --where=WHERE` finds it (rs_compare_rows_v) over the runs under DIR of the
+ * results directory (--results), "1.36x [1.25, 1.49]" with its 95% interval
+ * when compare calls it significant, else "no measurable difference (0.95x
+ * [0.87, 1.02])". A side is a filter (engine=uring,variant=no-link), or
+ * without '=' a run or sweep directory under DIR. MEASURE: rps, cpu (CPU per
+ * request), p50, p99, p99.9. median: DIR SIDE MEASURE [WHERE]: the side's
+ * median over its runs (latency too: the runs' percentiles, not merged) with
+ * the 95% bootstrap interval of that median, three significant digits, k and
+ * M. INVALID runs are left out. The marker must select exactly one configuration
+ * (workload, cores, conns, rate...): else it is named on stderr with its
+ * file:line, its old text kept, and paper exits 1 after regenerating the rest.
+ * Prose that quotes a marker is not one: a marker inside a code span (after an
+ * odd number of backticks on its line) or a fenced code block (``` or ~~~) is
+ * left alone.
  */
 #define MARK_OPEN "<!-- table:"
 #define MARK_END "<!-- end -->"
@@ -236,17 +259,150 @@ static int write_table(FILE *out, const char *results, char **words, int nw)
 	return shown ? 0 : -ENODATA;
 }
 
-/* Rewrite paper.md's generated tables into tmp. Counts tables and those without data. */
-static int regenerate(const char *paper, const char *results, FILE *out, int *tables, int *empty)
+/* ---- inline markers ---- */
+
+static const char *const inline_open[2] = { "<!-- compare:", "<!-- median:" };
+
+/* What the inline markers came to: regenerated, and those that kept their old text. */
+struct inline_count {
+	int ratios, medians, failed;
+};
+
+/* compare's measure for a marker's short key; NULL for none. */
+static const char *measure_of(const char *key)
+{
+	static const char *const map[][2] = {
+		{ "rps", "throughput" }, { "cpu", "CPU per request" }, { "p50", "p50" }, { "p99", "p99" }, { "p99.9", "p99.9" },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(map[i][0], key))
+			return map[i][1];
+	return NULL;
+}
+
+/* Three significant digits, with k or M past a thousand or a million: 59.4k, 1.99k, 26.7. */
+static void fmt_si(double v, char *out, size_t size)
+{
+	int e = fabs(v) >= 999.5e3 ? 2 : fabs(v) >= 999.5 ? 1 : 0; /* 999.6 is 1.00k, not 1.00e+03 */
+	int len = snprintf(out, size, "%#.3g", v / (e == 2 ? 1e6 : e ? 1e3 : 1));
+	if (len > 0 && (size_t)len < size && out[len - 1] == '.') /* "100." */
+		out[--len] = '\0';
+	snprintf(out + len, size - (size_t)len, "%s", e == 2 ? "M" : e ? "k" : "");
+}
+
+/* One inline marker's words into its text; 0, or -errno after saying why on stderr, after what (file:line: marker). */
+static int inline_text(bool median, char *spec, const char *results, const char *what, char *out, size_t size)
+{
+	char *w[8], *save = NULL, root[PATH_MAX], side[2][PATH_MAX + 256];
+	int nw = 0, need = median ? 3 : 4, hits = 0, hit = 0;
+
+	for (char *t = strtok_r(spec, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+		w[nw < 8 ? nw++ : 7] = t;
+	const char *measure = nw >= need && nw <= need + 1 ? measure_of(w[need - 1]) : NULL;
+	if (!measure) {
+		fprintf(stderr, "ringside paper: %s: needs DIR %s MEASURE [where], MEASURE one of rps, cpu, p50, p99, "
+				"p99.9: old text kept\n", what, median ? "SIDE" : "A B");
+		return -EINVAL;
+	}
+	snprintf(root, sizeof(root), "%s/%s", results, w[0]);
+	/* A side without '=' is a run or sweep directory under DIR, not under the current directory. */
+	for (int s = 0; s < need - 2; s++)
+		if (strchr(w[1 + s], '='))
+			snprintf(side[s], sizeof(side[s]), "%s", w[1 + s]);
+		else
+			snprintf(side[s], sizeof(side[s]), "%s/%s", root, w[1 + s]);
+	struct rs_compare_side_spec a = { side[0], NULL }, b = { side[1], NULL };
+	struct rs_compare_row *rows = NULL;
+	const char *where = nw > need ? w[need] : NULL;
+	/* median: the side against itself, for its runs' median and interval (a_runs). */
+	int n = 0, err = rs_compare_rows_v(&a, median ? &a : &b, root, where, true, &rows, &n);
+	for (int i = 0; !err && i < n; i++)
+		if (!strcmp(rows[i].measure, measure))
+			hits++, hit = i;
+	if (hits != 1 || (!median && !isfinite(rows[hit].ratio))) {
+		fprintf(stderr, "ringside paper: %s: %s: old text kept\n", what,
+			hits > 1 ? "matches several configurations (narrow it with a last word such as workload=... or conns=...)"
+			: hits ? "has no ratio (A's median is 0)" : "matches no configuration");
+		for (int i = 0; hits > 1 && i < n; i++)
+			if (!strcmp(rows[i].measure, measure))
+				fprintf(stderr, "  /%s cores=%ld conns=%ld rate=%ld\n", rows[i].workload, rows[i].cores,
+					rows[i].conns, rows[i].rate);
+		free(rows);
+		return err ? err : -ENOENT;
+	}
+	const struct rs_compare_row *r = &rows[hit];
+	char x[3][32];
+	if (median) {
+		fmt_si(r->a_runs.median, x[0], sizeof(x[0]));
+		fmt_si(r->a_runs.lo, x[1], sizeof(x[1]));
+		fmt_si(r->a_runs.hi, x[2], sizeof(x[2]));
+		snprintf(out, size, "%s [%s, %s]", x[0], x[1], x[2]);
+	} else {
+		/* Two decimals; three significant digits for a ratio under 0.1, where two decimals say little. */
+		snprintf(x[0], sizeof(x[0]), r->ratio < 0.1 ? "%.3gx [%.3g, %.3g]" : "%.2fx [%.2f, %.2f]", r->ratio, r->lo,
+			 r->hi);
+		snprintf(out, size, r->significant ? "%s" : "no measurable difference (%s)", x[0]);
+	}
+	free(rows);
+	return 0;
+}
+
+/* line to out with its inline markers' texts regenerated; lineno names it in what goes wrong. */
+static void put_inline(FILE *out, const char *line, const char *results, const char *paper, int lineno,
+		       struct inline_count *c)
+{
+	int ticks = 0; /* backticks so far: odd inside a code span */
+
+	for (const char *p = line; *p;) {
+		int k = -1;
+		for (int i = 0; i < 2 && !(ticks % 2); i++)
+			if (!strncmp(p, inline_open[i], strlen(inline_open[i])))
+				k = i;
+		if (k < 0) {
+			ticks += *p == '`';
+			fputc(*p++, out);
+			continue;
+		}
+		const char *spec = p + strlen(inline_open[k]), *close = strstr(spec, "-->");
+		const char *end = close ? strstr(close, MARK_END) : NULL;
+		char what[1536], words[1024], text[256];
+		if (!end) {
+			fprintf(stderr, "ringside paper: %s:%d: %.60s... has no %s on its line: kept as it is\n", paper,
+				lineno, p, MARK_END);
+			c->failed++;
+			fputs(p, out);
+			return;
+		}
+		close += strlen("-->");
+		snprintf(what, sizeof(what), "%s:%d: %.*s", paper, lineno, (int)(close - p), p);
+		snprintf(words, sizeof(words), "%.*s", (int)(close - 3 - spec), spec);
+		fwrite(p, 1, (size_t)(close - p), out);
+		if (inline_text(k == 1, words, results, what, text, sizeof(text))) {
+			c->failed++;
+			fwrite(close, 1, (size_t)(end - close), out);
+		} else {
+			fputs(text, out);
+			++*(k ? &c->medians : &c->ratios);
+		}
+		fputs(MARK_END, out);
+		p = end + strlen(MARK_END);
+	}
+}
+
+/* Rewrite paper.md's generated tables and inline markers into tmp. Counts tables, those without data, inline markers. */
+static int regenerate(const char *paper, const char *results, FILE *out, int *tables, int *empty,
+		      struct inline_count *c)
 {
 	FILE *in = fopen(paper, "r");
 	char *line = NULL;
 	size_t cap = 0;
-	bool skipping = false;
+	bool skipping = false, fenced = false;
+	int lineno = 0;
 
 	if (!in)
 		return -errno;
 	while (getline(&line, &cap, in) > 0) {
+		lineno++;
 		if (skipping) {
 			if (!strncmp(line, MARK_END, strlen(MARK_END))) {
 				fputs(line, out);
@@ -254,7 +410,12 @@ static int regenerate(const char *paper, const char *results, FILE *out, int *ta
 			}
 			continue;
 		}
-		fputs(line, out);
+		bool fence = !strncmp(line, "```", 3) || !strncmp(line, "~~~", 3);
+		fenced ^= fence;
+		if (fenced || fence)
+			fputs(line, out);
+		else
+			put_inline(out, line, results, paper, lineno, c);
 		/* Only at the start of a line: prose may quote a marker. */
 		char *open = strncmp(line, MARK_OPEN, strlen(MARK_OPEN)) ? NULL : line;
 		char *close = open ? strstr(open, "-->") : NULL;
@@ -371,13 +532,14 @@ int rs_paper_main(int argc, char **argv)
 		{ "results", RS_OPT_STR, &results, .help = "the exported tables, one folder per figure (default results/paper)" },
 		{ "out", RS_OPT_STR, &out, .help = "figures and paper.pdf (default plots/out)" },
 		{ "figures", RS_OPT_STR, &figures, .help = "where the SVG figures paper.md embeds are copied (default paper/figures, committed)" },
-		{ "paper", RS_OPT_STR, &paper, .help = "the Markdown whose tables are regenerated (default paper/paper.md)" },
+		{ "paper", RS_OPT_STR, &paper, .help = "the Markdown whose tables and inline ratios are regenerated (default paper/paper.md)" },
 		{ "no-plots", RS_OPT_BOOL, &no_plots, .help = "only the tables (and the PDF)" },
 		{ "no-pdf", RS_OPT_BOOL, &no_pdf, .help = "no pandoc" },
 		{ NULL },
 	};
 	char tmp[PATH_MAX + 8];
 	int tables = 0, empty = 0, rc = 0;
+	struct inline_count c = { 0 };
 
 	int err = rs_opts_parse("ringside paper", opts, argc, argv, 1, NULL);
 	if (err)
@@ -393,7 +555,7 @@ int rs_paper_main(int argc, char **argv)
 		fprintf(stderr, "ringside paper: %s: %s\n", tmp, strerror(errno));
 		return 1;
 	}
-	err = regenerate(paper, results, f, &tables, &empty);
+	err = regenerate(paper, results, f, &tables, &empty, &c);
 	if (fclose(f) && !err)
 		err = -errno;
 	if (err || rename(tmp, paper)) {
@@ -401,10 +563,20 @@ int rs_paper_main(int argc, char **argv)
 		unlink(tmp);
 		return 1;
 	}
-	printf("ringside paper: %s: %d table%s regenerated", paper, tables, tables == 1 ? "" : "s");
+	printf("ringside paper: %s: %d table%s", paper, tables, tables == 1 ? "" : "s");
+	if (c.ratios && c.medians)
+		printf(", %d ratio%s and %d median%s", c.ratios, c.ratios == 1 ? "" : "s", c.medians, c.medians == 1 ? "" : "s");
+	else if (c.ratios || c.medians)
+		printf(" and %d %s%s", c.ratios + c.medians, c.ratios ? "ratio" : "median", c.ratios + c.medians == 1 ? "" : "s");
+	printf(" regenerated");
 	if (empty)
 		printf(", %d without data", empty);
 	printf("\n");
+	if (c.failed) {
+		fprintf(stderr, "ringside paper: %d inline marker%s (named above) kept %s old text\n", c.failed,
+			c.failed == 1 ? "" : "s", c.failed == 1 ? "its" : "their");
+		rc = 1;
+	}
 	if (!no_pdf && make_pdf(paper, out))
 		rc = 1;
 	return rc;
