@@ -158,14 +158,14 @@ static void write_runs(FILE *f, const struct rows *rs)
 	rs_export_put_key_header(f, rs->variant);
 	for (int k = 0; k < RS_EXPORT_NMETRICS; k++)
 		fprintf(f, "\t%s", rs_export_metric_name(k));
-	fputs("\tvalid\tcommit\tcreated\trun\n", f);
+	fputs("\tvalid\twhy\tcommit\tcreated\trun\n", f);
 	for (int i = 0; i < rs->n; i++) {
 		const struct rs_export_row *r = &rs->v[i];
 		rs_export_put_key(f, r, rs->variant);
 		for (int k = 0; k < RS_EXPORT_NMETRICS; k++)
 			rs_export_put_num(f, rs_export_metric(r, k));
-		fprintf(f, "\t%s\t%s\t%s\t%s\n", valid_cell(r->valid), r->commit[0] ? r->commit : "-",
-			r->created[0] ? r->created : "-", r->dir);
+		fprintf(f, "\t%s\t%s\t%s\t%s\t%s\n", valid_cell(r->valid), r->why[0] ? r->why : "-",
+			r->commit[0] ? r->commit : "-", r->created[0] ? r->created : "-", r->dir);
 	}
 }
 

@@ -165,6 +165,9 @@ static const struct {
 	{ "errors_timeout", offsetof(struct rs_export_row, err_timeout) },
 	{ "errors_non2xx", offsetof(struct rs_export_row, err_non2xx) },
 	{ "errors_invalid", offsetof(struct rs_export_row, err_invalid) },
+	/* The validity guards' readings (fractions of the run's CPUs): the threats section reads them. */
+	{ "steal", offsetof(struct rs_export_row, steal) },
+	{ "interference", offsetof(struct rs_export_row, interference) },
 };
 
 const char *rs_export_metric_name(int k)

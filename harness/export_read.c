@@ -153,6 +153,8 @@ static void fill_row(json_t *run, struct rs_export_row *row)
 	row->fault_at_s = num_at(run, "fault", "at_s");
 	row->fault_duration_s = num_at(run, "fault", "duration_s");
 	row->fault_recovery_s = num_at(run, "fault", "recovery_s");
+	row->steal = num_at(run, "validity", "steal");
+	row->interference = num_at(run, "validity", "interference");
 	row->valid = json_is_boolean(ok) ? json_is_true(ok) : -1;
 	why_of(at(run, "validity", "reasons"), row->why, sizeof(row->why));
 	str_at(run, "commit", NULL, row->commit, sizeof(row->commit));

@@ -83,6 +83,7 @@ struct rs_export_row {
 	double err_connect, err_reset, err_timeout, err_non2xx, err_invalid; /* summary.errors by class */
 	double cpu_server_user, cpu_server_sys, cpu_postgres, cpu_loadgen; /* run.json cpu_us_per_request */
 	double fault_at_s, fault_duration_s, fault_recovery_s; /* run --fault: when it fired, how long, recovery */
+	double steal, interference;	/* validity: the hypervisor's and other processes' shares of the run's CPUs */
 	/* About the run, not part of the key. */
 	int valid;			/* run.json validity.ok: 1 or 0; -1 when the run has no verdict */
 	char why[128];			/* an invalid run's reasons by tag ("interference,dirty") */
@@ -105,7 +106,7 @@ int rs_export_key_value(const struct rs_export_row *r, const char *name, char *o
 int rs_export_group_len(const struct rs_export_row *rows, int n);
 
 /* export_key.c: the measures, by index: column names and values (NaN when missing). */
-#define RS_EXPORT_NMETRICS 20
+#define RS_EXPORT_NMETRICS 22
 const char *rs_export_metric_name(int k);
 double rs_export_metric(const struct rs_export_row *r, int k);
 

@@ -21,12 +21,20 @@ QUICK=${RS_QUICK:-0}
 INCLUDE_INVALID=${RS_INCLUDE_INVALID:-$QUICK}
 
 if [ "$QUICK" = 1 ]; then
+	# One run a cell, two presets: every step of the pipeline in about two minutes, not data.
 	: "${RS_PAPER_OUT:=/tmp/ringside-quick}"
-	: "${DURATION:=1}" "${WARMUP:=1}" "${REPEAT:=2}" "${CONNS:=16}"
+	: "${DURATION:=1}" "${WARMUP:=1}" "${REPEAT:=1}" "${CONNS:=16}" "${ENGINES:=uring,poll}" "${REACTORS:=$ENGINES}"
 else
-	: "${DURATION:=5}" "${WARMUP:=1}" "${REPEAT:=3}" "${CONNS:=64}"
+	# n = 5 a cell (--repeat=auto does not converge within 6 runs on the 2-vCPU VM: README, Statistics).
+	: "${DURATION:=3}" "${WARMUP:=1}" "${REPEAT:=5}" "${CONNS:=64}"
 fi
 : "${ENGINES:=$("$HARNESS" engines --names | paste -sd, -)}"
+# One preset per design (completion ring, readiness, thread pool, poll(2)) for the figures that
+# compare designs rather than drivers; the throughput and backends figures run every preset.
+: "${REACTORS:=uring,epoll,threadpool,poll}"
+# The load generator probe after each closed-loop run (the loadgen-bound guard): 1 s, not the
+# harness's 2, to keep collect-all within the hour.
+: "${LOADGEN_PROBE_S:=1}"
 [ -n "$ENGINES" ] || { echo "collect $FIGURE: $HARNESS engines --names listed no preset" >&2; exit 1; }
 if [ -n "${RS_PAPER_OUT:-}" ]; then
 	OUT=$RS_PAPER_OUT/$FIGURE
@@ -41,6 +49,7 @@ h() {
 	if [ "$1" = export ] && [ "$INCLUDE_INVALID" = 1 ]; then
 		set -- "$@" --include-invalid
 	fi
+	case $1 in run | sweep) set -- "$@" --loadgen-probe-s="$LOADGEN_PROBE_S" ;; esac
 	echo "+ harness $*" >&2
 	"$HARNESS" "$@"
 }
@@ -55,6 +64,32 @@ verdicts() {
 			echo --include-invalid) 2>&1 | sed -n 's/^ringside export: //p'
 	} >"$OUT/validity.txt"
 	sed 's/^/collect '"$FIGURE"': /' "$OUT/validity.txt"
+	if [ "$n" -gt 0 ]; then validity_row; fi
+}
+
+# validity.tsv: the guards' data of every run of the figure, one row (paper.md's threats table reads
+# every figure's): runs, invalid, runs per reason tag, and the largest steal and interference seen.
+validity_row() {
+	"$HARNESS" export --results="$OUT" --out="$OUT/runs.all.tsv" --include-invalid 2>/dev/null || return 0
+	awk -F'\t' -v fig="$FIGURE" '
+		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		/^#/ { next }
+		{
+			n++
+			if ($c["valid"] == "false") bad++
+			k = split($c["why"], t, ",")
+			for (i = 1; i <= k; i++) if (t[i] != "-") tag[t[i]]++
+			if ($c["steal"] != "NaN" && $c["steal"] > steal) steal = $c["steal"]
+			if ($c["interference"] != "NaN" && $c["interference"] > inter) inter = $c["interference"]
+		}
+		END {
+			print "figure\truns\tinvalid\tloadgen_bound\tnot_saturated\tinterference\tsteal\terrors\tdirty\tother\tmax_steal_pct\tmax_interference_pct"
+			other = 0
+			for (g in tag) if (g != "loadgen-bound" && g != "not saturated" && g != "interference" && g != "steal" && g != "errors" && g != "dirty") other += tag[g]
+			printf "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.1f\n", fig, n, bad, tag["loadgen-bound"], tag["not saturated"],
+				tag["interference"], tag["steal"], tag["errors"], tag["dirty"], other, 100 * steal, 100 * inter
+		}' "$OUT/runs.all.tsv" >"$OUT/validity.tsv"
+	rm -f "$OUT/runs.all.tsv"
 }
 
 # A step that may fail (a sweep with a failed cell): note it, keep going, fail at the end.
@@ -128,4 +163,22 @@ throughput_of() {
 			if (n++ == 0 || (how == "min" ? $c < v : $c > v)) v = $c
 		}
 		END { if (n) printf "%d\n", v }' "$t"
+}
+
+# A table on stdin with COL's value in the workload's name: workload-PREFIX<value>SUFFIX (pipeline 16:
+# plaintext-p16), for bar figures whose panels are workloads. Comment lines pass as they are.
+relabel_workload() {
+	awk -F'\t' -v OFS='\t' -v col="$1" -v pre="$2" -v post="${3:-}" '
+		/^#/ { print; next }
+		!h++ { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
+		{ $c["workload"] = $c["workload"] "-" pre $c[col] post; print }'
+}
+
+# The rows of a table on stdin whose COL is one of LIST (comma-separated); header and comments kept.
+keep_rows() {
+	awk -F'\t' -v col="$1" -v list="$2" '
+		BEGIN { n = split(list, a, ","); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+		/^#/ { print; next }
+		!h++ { for (i = 1; i <= NF; i++) if ($i == col) c = i; print; next }
+		want[$c]'
 }

@@ -6,9 +6,11 @@
 #                 uring-libpq between (same reactor as uring, libpq's driver): exported from ../throughput/runs
 #   pgmode.tsv    exclusive vs shared (pipelined) Postgres pool, for the presets whose driver pipelines (pgwire)
 . "$(dirname "$0")/../lib.sh"
+if [ "$QUICK" = 1 ]; then : "${ABLATION_WORKLOADS:=select42}" "${VARIANTS:=no-link all-off}" "${PGMODE_ENGINES:=uring}"; fi
 : "${ABLATION_WORKLOADS:=plaintext,select42}" "${PGMODE_ENGINES:=uring,epoll-pgwire}"
+: "${VARIANTS:=all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles no-clientfixed all-off}"
 begin
-for v in all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles no-clientfixed all-off; do
+for v in $VARIANTS; do
 	case $v in
 	all-on) flags=--uring-with=link ;;
 	no-link) flags= ;;

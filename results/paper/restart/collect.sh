@@ -5,11 +5,11 @@
 # server start-up time is not known here).
 . "$(dirname "$0")/../lib.sh"
 if [ "$QUICK" = 1 ]; then : "${RESTART_DURATION:=6}" "${RESTART_AT:=2}"; fi
-: "${RESTART_DURATION:=12}" "${RESTART_AT:=4}"
+: "${RESTART_DURATION:=12}" "${RESTART_AT:=4}" "${RESTART_ENGINES:=$REACTORS}"   # a timeline per engine: one run each
 begin
 echo "restart at: ${RESTART_AT} s into the measurement" >>"$OUT/machine.txt"
 has_fault=$("$HARNESS" run --help 2>&1 | grep -c -- '--fault' || true)
-for e in $(echo "$ENGINES" | tr , ' '); do
+for e in $(echo "$RESTART_ENGINES" | tr , ' '); do
 	d=$OUT/runs/$e
 	[ -s "$d/run.json" ] && continue   # resumable like a sweep
 	rm -rf "$d"

@@ -6,10 +6,11 @@
 : "${RATE:=$(r=$(throughput_of select42 min); [ -n "$r" ] && echo $((r / 2)))}"
 : "${RATE:=2000}"
 if [ "$QUICK" = 1 ]; then : "${SPECTRUM_DURATION:=2}"; fi
-: "${SPECTRUM_DURATION:=8}"   # longer than the other runs: the far tail needs requests
+: "${SPECTRUM_ENGINES:=$REACTORS}"
+: "${SPECTRUM_DURATION:=6}"   # longer than the other runs: the far tail needs requests
 begin
 echo "rate: $RATE req/s" >>"$OUT/machine.txt"
-try h sweep --engines="$ENGINES" --workloads=select42 --cores=1 --conns="$CONNS" --rates="$RATE" --repeat="$REPEAT" \
+try h sweep --engines="$SPECTRUM_ENGINES" --workloads=select42 --cores=1 --conns="$CONNS" --rates="$RATE" --repeat="$REPEAT" \
 	--duration="$SPECTRUM_DURATION" --warmup="$WARMUP" --out="$OUT/runs"
 h export --spectrum --results="$OUT/runs" --out="$OUT/spectrum.tsv"
 h export --group --results="$OUT/runs" --out="$OUT/summary.tsv"

@@ -1,11 +1,18 @@
 #!/bin/sh
-# throughput: req/s per engine and workload, closed loop, 1 reactor; median and min-max over repetitions.
-# Also the data of the cpu and cpu-split figures and of the reactor ablation (their collect.sh export it from runs/ here).
+# throughput: req/s per engine and workload, closed loop, 1 reactor; median and 95% interval over repetitions.
+# Also the data of the cpu, cpu-split and pipeline figures and of the reactor ablation (their collect.sh export it from runs/ here).
 . "$(dirname "$0")/../lib.sh"
-if [ "$QUICK" = 1 ]; then : "${WORKLOADS:=plaintext,select42}"; fi
-: "${WORKLOADS:=plaintext,select42,fortunes,queries}"   # queries: ?queries=20, twenty round trips per request
+# /plaintext touches no driver: one preset per reactor (the mixed presets would repeat their reactor's).
+if [ "$QUICK" = 1 ]; then : "${PLAIN_ENGINES:=$ENGINES}" "${FORTUNES_ENGINES:=$ENGINES}"; fi
+: "${PLAIN_ENGINES:=uring,epoll,libev-uring,threadpool,poll}"
+: "${SELECT_ENGINES:=$ENGINES}"   # every preset: the attribution (reactor, driver, threading) reads /select42
+: "${FORTUNES_ENGINES:=$REACTORS}"
 begin
-try h sweep --engines="$ENGINES" --workloads="$WORKLOADS" --cores=1 --conns="$CONNS" --repeat="$REPEAT" \
-	--duration="$DURATION" --warmup="$WARMUP" --out="$OUT/runs"
+try h sweep --engines="$PLAIN_ENGINES" --workloads=plaintext --cores=1 --conns="$CONNS" --repeat="$REPEAT" \
+	--duration="$DURATION" --warmup="$WARMUP" --out="$OUT/runs/plaintext"
+try h sweep --engines="$SELECT_ENGINES" --workloads=select42 --cores=1 --conns="$CONNS" --repeat="$REPEAT" \
+	--duration="$DURATION" --warmup="$WARMUP" --out="$OUT/runs/select42"
+try h sweep --engines="$FORTUNES_ENGINES" --workloads=fortunes --cores=1 --conns="$CONNS" --repeat="$REPEAT" \
+	--duration="$DURATION" --warmup="$WARMUP" --out="$OUT/runs/fortunes"
 h export --group --results="$OUT/runs" --out="$OUT/throughput.tsv"
 finish
