@@ -3,7 +3,10 @@
 lastslash(s, i) = i < 1 ? 0 : (s[i:i] eq "/" ? i : lastslash(s, i - 1))
 load ARG0[1:lastslash(ARG0, strlen(ARG0))] . "style.gpi"
 
-f = results . "/cpu-split/cpu-split.tsv"
+# attribution.gp loads this with its own f, FIG and HEAD.
+if (!exists("f")) { f = results . "/cpu-split/cpu-split.tsv" }
+if (!exists("FIG")) { FIG = "cpu-split" }
+if (!exists("HEAD")) { HEAD = "closed loop" }
 E = distinct(f, "engine", engine_order)
 # The four workloads of the figure, those the table has, in this order.
 want = "plaintext select42 fortunes queries"
@@ -13,7 +16,7 @@ do for [i=1:words(want)] { if (windex(present, word(want, i)) > 0) { W = W . wor
 C = word(distinct(f, "conns", ""), 1)
 ne = words(E)
 nw = words(W)
-if (nw == 0) { print "cpu-split: the table has none of " . want; exit status 1 }
+if (nw == 0) { print FIG . ": the table has none of " . want; exit status 1 }
 
 # A part not measured (Postgres on /plaintext, or a run without a load generator figure) adds nothing.
 z(x) = x == x ? x : 0
@@ -37,8 +40,8 @@ set ylabel "CPU µs per request (median of the runs)"
 set grid ytics
 
 do for [fmt in "png svg pdf"] {
-	eval term(fmt, "cpu-split", 380 * nw + 120, 600)
-	set multiplot layout 1, nw title sprintf("Where the time goes: CPU per request, closed loop, %s, %s connections", reactors(f), C)
+	eval term(fmt, FIG, 380 * nw + 120, 600)
+	set multiplot layout 1, nw title sprintf("Where the time goes: CPU per request, %s, %s, %s connections", HEAD, reactors(f), C)
 	do for [j=1:nw] {
 		w = word(W, j)
 		set title "/" . w

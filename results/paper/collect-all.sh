@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 out=${RS_PAPER_OUT:-.}
 [ "${RS_QUICK:-0}" = 1 ] && out=${RS_PAPER_OUT:-/tmp/ringside-quick}
 mkdir -p "$out"
-figures="throughput cpu cpu-split pipeline cores2 spectrum load threads nodelay pool restart ablations files backends"
+figures="throughput cpu cpu-split pipeline cores2 spectrum load threads nodelay pool restart ablations files backends attribution"
 failed=
 t0=$(date +%s)
 for f in $figures; do

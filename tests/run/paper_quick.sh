@@ -17,14 +17,14 @@ tail -n 1 "$work/collect.log"
 # Every figure's table has rows; every figure that runs something counted its runs' verdicts.
 for t in throughput/throughput.tsv cpu/cpu.tsv cpu-split/cpu-split.tsv pipeline/pipeline.tsv cores2/cores2.tsv \
 	spectrum/spectrum.tsv load/load.tsv load/arrival.tsv threads/threads.tsv nodelay/nodelay.tsv pool/pool.tsv \
-	restart/restart.tsv ablations/uring.tsv ablations/pgmode.tsv files/files.tsv backends/backends.tsv; do
+	restart/restart.tsv ablations/uring.tsv ablations/pgmode.tsv files/files.tsv backends/backends.tsv attribution/attribution.tsv; do
 	rows=$(grep -vc '^#' "$RS_PAPER_OUT/$t" 2>/dev/null || echo 0)
 	[ "$rows" -ge 2 ] || fail "$t: $rows lines (header and rows expected)"
 done
 grep -q 'plaintext-p16' "$RS_PAPER_OUT/pipeline/pipeline.tsv" || fail "pipeline.tsv has no plaintext-p16 row"
 grep -q 'select42-2r' "$RS_PAPER_OUT/cores2/cores2.tsv" || fail "cores2.tsv has no select42-2r row"
 v=$RS_PAPER_OUT/validity.tsv
-for f in throughput pipeline cores2 spectrum load threads nodelay pool restart ablations files backends; do
+for f in throughput pipeline cores2 spectrum load threads nodelay pool restart ablations files backends attribution; do
 	awk -F'\t' -v f="$f" '$1 == f && $2 > 0 { ok = 1 } END { exit !ok }' "$v" || fail "validity.tsv: no runs counted for $f"
 done
 grep -q '^minutes: ' "$RS_PAPER_OUT/collect-all.txt" || fail "collect-all.txt has no minutes"

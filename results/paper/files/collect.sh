@@ -2,8 +2,8 @@
 # files: /file at each size, hot and cold page cache, every engine: throughput, p99, server CPU per request (closed loop, 1 reactor).
 # The files are made under build/ (harness files make), never committed.
 . "$(dirname "$0")/../lib.sh"
-if [ "$QUICK" = 1 ]; then : "${FILE_ENGINES:=$REACTORS}" "${SIZES:=1k 1m}" "${CACHES:=hot cold}"; fi
-: "${SIZES:=1k 1m}" "${CACHES:=hot cold}" "${FILE_COUNT:=1000}"
+if [ "$QUICK" = 1 ]; then : "${SIZES:=1k 1m}" "${CACHES:=hot cold}"; fi
+: "${FILE_ENGINES:=$REACTORS}" "${SIZES:=1k 1m}" "${CACHES:=hot cold}" "${FILE_COUNT:=1000}"
 begin
 h files make --sizes="$(echo $SIZES | tr ' ' ,)" --count="$FILE_COUNT"
 for s in $SIZES; do
