@@ -43,7 +43,8 @@ static int row_matches(const struct rs_export_row *r, const char *filters)
 	snprintf(buf, sizeof(buf), "%s", filters);
 	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		/* The keys compare documents; their values as the export's key table gives them. */
-		static const char *const keys[] = { "engine", "workload", "pg_mode", "variant", "cores", "conns", "rate", "pool" };
+		static const char *const keys[] = { "engine", "workload", "pg_mode", "arrival", "variant", "cores", "conns",
+						    "rate", "pool" };
 		char *eq = strchr(kv, '='), have[512];
 		bool known = false;
 		if (!eq)
@@ -127,7 +128,7 @@ static int load_side(const struct rs_compare_side_spec *sp, const char *which, c
 		int a = dir ? 1 : row_matches(&rows[i], spec), b = row_matches(&rows[i], where);
 		if (a < 0 || b < 0) {
 			fprintf(stderr, "ringside compare: a filter is key=value[,key=value...] with keys engine, workload, "
-					"cores, conns, rate, pg_mode, pool, variant: not '%s'\n", a < 0 ? spec : where);
+					"cores, conns, rate, pg_mode, arrival, pool, variant: not '%s'\n", a < 0 ? spec : where);
 			free(rows);
 			return -EINVAL;
 		}
@@ -155,6 +156,12 @@ static int load_side(const struct rs_compare_side_spec *sp, const char *which, c
 	return m ? 0 : -ENOENT;
 }
 
+/* Both sides' filters name a pg_mode (exclusive against shared), or an arrival (uniform against
+ * poisson): it is what A and B differ in, so same_config leaves it out; else it is part of the
+ * configuration (an engine against another over a folder with both modes must not mix them). Set per
+ * rs_compare_rows_v call; compare is one thread. */
+static bool across_pg_mode, across_arrival;
+
 /* The configuration two runs must share to be compared: the export group key
  * without the engine and the server's flags, so that A and B may differ in
  * either (an engine against another, or an ablation's --uring-no= against the default). */
@@ -166,6 +173,10 @@ static bool same_config(const struct rs_export_row *x, const struct rs_export_ro
 	memcpy(t.engine, x->engine, sizeof(t.engine));
 	memcpy(t.variant, x->variant, sizeof(t.variant));
 	memcpy(t.server_flags, x->server_flags, sizeof(t.server_flags));
+	if (across_pg_mode)
+		memcpy(t.pg_mode, x->pg_mode, sizeof(t.pg_mode));
+	if (across_arrival)
+		memcpy(t.arrival, x->arrival, sizeof(t.arrival));
 	return rs_export_same_group(x, &t);
 }
 
@@ -235,6 +246,8 @@ int rs_compare_rows_v(const struct rs_compare_side_spec *sa, const struct rs_com
 		      const char *root, const char *where, bool valid_only, struct rs_compare_row **out, int *nout)
 {
 	struct side a = { 0 }, b = { 0 };
+	across_pg_mode = sa->spec && sb->spec && strstr(sa->spec, "pg_mode=") && strstr(sb->spec, "pg_mode=");
+	across_arrival = sa->spec && sb->spec && strstr(sa->spec, "arrival=") && strstr(sb->spec, "arrival=");
 	int err = load_side(sa, "A", root, where, valid_only, &a);
 	if (!err)
 		err = load_side(sb, "B", root, where, valid_only, &b);
@@ -287,7 +300,7 @@ int rs_compare_rows_v(const struct rs_compare_side_spec *sa, const struct rs_com
 	}
 	if (!err && !n && a.n && b.n) {
 		fprintf(stderr, "ringside compare: %s and %s share no configuration (the export group key but for "
-				"the engine and the server flags): nothing to compare\n", sa->spec, sb->spec);
+				"the engine, the server flags, and a pg_mode or arrival both name): nothing to compare\n", sa->spec, sb->spec);
 		err = -ENOENT;
 	}
 	free(va);
