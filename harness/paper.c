@@ -452,37 +452,47 @@ static bool on_path(const char *prog)
 	return system(cmd) == 0;
 }
 
-/* pandoc paper.md -o OUT/paper.pdf, images found next to paper.md. */
-static int make_pdf(const char *paper, const char *out)
+/*
+ * pandoc paper.md -o paper.pdf beside it (committed, so a clone has the PDF), run in paper.md's
+ * folder so that its figures/ paths resolve. The PDF engine is WeasyPrint when installed (HTML and
+ * CSS, draws the SVG figures; paper.css beside paper.md styles it), else pandoc's default, LaTeX.
+ */
+static int make_pdf(const char *paper)
 {
 	char dir[PATH_MAX], pdf[PATH_MAX + 16];
 	int status;
 
 	if (!on_path("pandoc")) {
-		printf("ringside paper: pandoc is not installed: PDF skipped (apt-get install pandoc "
-		       "texlive-latex-recommended)\n");
+		printf("ringside paper: pandoc is not installed: PDF skipped (apt-get install pandoc weasyprint, "
+		       "packages-optional.txt)\n");
 		return 0;
 	}
-	snprintf(dir, sizeof(dir), "%s", paper);
+	if (!realpath(paper, dir))
+		return -errno;
 	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		snprintf(dir, sizeof(dir), ".");
-	snprintf(pdf, sizeof(pdf), "%s/paper.pdf", out);
+	*slash = '\0';
+	const char *name = slash + 1;
+	snprintf(pdf, sizeof(pdf), "%s/paper.pdf", dir);
+	bool weasy = on_path("weasyprint");
 	pid_t pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
-		execlp("pandoc", "pandoc", paper, "--resource-path", dir, "-o", pdf, (char *)NULL);
+		if (chdir(dir))
+			_exit(126);
+		if (weasy)
+			execlp("pandoc", "pandoc", name, "--standalone", "--pdf-engine=weasyprint", "--css=paper.css",
+			       "-o", pdf, (char *)NULL);
+		else
+			execlp("pandoc", "pandoc", name, "-o", pdf, (char *)NULL);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "ringside paper: pandoc failed (a PDF needs a LaTeX engine too: "
-				"apt-get install texlive-latex-recommended)\n");
+		fprintf(stderr, "ringside paper: pandoc failed (%s)\n", weasy ? "with WeasyPrint" :
+			"without weasyprint pandoc needs LaTeX and rsvg-convert: apt-get install weasyprint");
 		return -EIO;
 	}
 	printf("ringside paper: %s\n", pdf);
@@ -530,7 +540,7 @@ int rs_paper_main(int argc, char **argv)
 	bool no_plots = false, no_pdf = false;
 	const struct rs_opt opts[] = {
 		{ "results", RS_OPT_STR, &results, .help = "the exported tables, one folder per figure (default results/paper)" },
-		{ "out", RS_OPT_STR, &out, .help = "figures and paper.pdf (default plots/out)" },
+		{ "out", RS_OPT_STR, &out, .help = "the figures as drawn (default plots/out); paper.pdf goes beside the paper" },
 		{ "figures", RS_OPT_STR, &figures, .help = "where the SVG figures paper.md embeds are copied (default paper/figures, committed)" },
 		{ "paper", RS_OPT_STR, &paper, .help = "the Markdown whose tables and inline ratios are regenerated (default paper/paper.md)" },
 		{ "no-plots", RS_OPT_BOOL, &no_plots, .help = "only the tables (and the PDF)" },
@@ -577,7 +587,7 @@ int rs_paper_main(int argc, char **argv)
 			c.failed == 1 ? "" : "s", c.failed == 1 ? "its" : "their");
 		rc = 1;
 	}
-	if (!no_pdf && make_pdf(paper, out))
+	if (!no_pdf && make_pdf(paper))
 		rc = 1;
 	return rc;
 }
