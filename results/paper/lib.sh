@@ -127,10 +127,10 @@ trim_logs() {
 	done
 }
 
-# In the closed loop the corrected histogram is the raw one: keep one copy.
+# In the closed loop the corrected histogram is the raw one: keep one copy (of the text and the binary form).
 drop_raw_twins() {
-	find "$1" -name latency_raw.hgrm | while read -r f; do
-		if cmp -s "$f" "$(dirname "$f")/latency.hgrm"; then rm -f "$f"; fi
+	find "$1" -name 'latency_raw.hgrm' -o -name 'latency_raw.hist' | while read -r f; do
+		if cmp -s "$f" "$(dirname "$f")/latency.${f##*.}"; then rm -f "$f"; fi
 	done
 }
 
