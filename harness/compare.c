@@ -156,11 +156,11 @@ static int load_side(const struct rs_compare_side_spec *sp, const char *which, c
 	return m ? 0 : -ENOENT;
 }
 
-/* Both sides' filters name a pg_mode (exclusive against shared), or an arrival (uniform against
- * poisson): it is what A and B differ in, so same_config leaves it out; else it is part of the
+/* Both sides' filters name a pg_mode (exclusive against shared), an arrival (uniform against poisson)
+ * or a pool size: it is what A and B differ in, so same_config leaves it out; else it is part of the
  * configuration (an engine against another over a folder with both modes must not mix them). Set per
  * rs_compare_rows_v call; compare is one thread. */
-static bool across_pg_mode, across_arrival;
+static bool across_pg_mode, across_arrival, across_pool;
 
 /* The configuration two runs must share to be compared: the export group key
  * without the engine and the server's flags, so that A and B may differ in
@@ -177,6 +177,8 @@ static bool same_config(const struct rs_export_row *x, const struct rs_export_ro
 		memcpy(t.pg_mode, x->pg_mode, sizeof(t.pg_mode));
 	if (across_arrival)
 		memcpy(t.arrival, x->arrival, sizeof(t.arrival));
+	if (across_pool)
+		t.pool = x->pool;
 	return rs_export_same_group(x, &t);
 }
 
@@ -246,8 +248,10 @@ int rs_compare_rows_v(const struct rs_compare_side_spec *sa, const struct rs_com
 		      const char *root, const char *where, bool valid_only, struct rs_compare_row **out, int *nout)
 {
 	struct side a = { 0 }, b = { 0 };
-	across_pg_mode = sa->spec && sb->spec && strstr(sa->spec, "pg_mode=") && strstr(sb->spec, "pg_mode=");
-	across_arrival = sa->spec && sb->spec && strstr(sa->spec, "arrival=") && strstr(sb->spec, "arrival=");
+	bool both = sa->spec && sb->spec;
+	across_pg_mode = both && strstr(sa->spec, "pg_mode=") && strstr(sb->spec, "pg_mode=");
+	across_arrival = both && strstr(sa->spec, "arrival=") && strstr(sb->spec, "arrival=");
+	across_pool = both && strstr(sa->spec, "pool=") && strstr(sb->spec, "pool=");
 	int err = load_side(sa, "A", root, where, valid_only, &a);
 	if (!err)
 		err = load_side(sb, "B", root, where, valid_only, &b);
@@ -300,7 +304,7 @@ int rs_compare_rows_v(const struct rs_compare_side_spec *sa, const struct rs_com
 	}
 	if (!err && !n && a.n && b.n) {
 		fprintf(stderr, "ringside compare: %s and %s share no configuration (the export group key but for "
-				"the engine, the server flags, and a pg_mode or arrival both name): nothing to compare\n", sa->spec, sb->spec);
+				"the engine, the server flags, and a pg_mode, arrival or pool both name): nothing to compare\n", sa->spec, sb->spec);
 		err = -ENOENT;
 	}
 	free(va);

@@ -455,9 +455,10 @@ static bool on_path(const char *prog)
 /*
  * pandoc paper.md -o paper.pdf beside it (committed, so a clone has the PDF), run in paper.md's
  * folder so that its figures/ paths resolve. The PDF engine is WeasyPrint when installed (HTML and
- * CSS, draws the SVG figures; paper.css beside paper.md styles it), else pandoc's default, LaTeX.
+ * CSS; paper.css beside paper.md styles it), else pandoc's default, LaTeX. WeasyPrint 57 fails on
+ * gnuplot's SVG fills, so the PDF embeds the PNG that gnuplot drew of each figure (out/NAME.png).
  */
-static int make_pdf(const char *paper)
+static int make_pdf(const char *paper, const char *out)
 {
 	char dir[PATH_MAX], pdf[PATH_MAX + 16];
 	int status;
@@ -481,8 +482,9 @@ static int make_pdf(const char *paper)
 		if (chdir(dir))
 			_exit(126);
 		if (weasy)
-			execlp("pandoc", "pandoc", name, "--standalone", "--pdf-engine=weasyprint", "--css=paper.css",
-			       "-o", pdf, (char *)NULL);
+			execl("/bin/sh", "sh", "-c", "sed 's#](figures/\\([^)]*\\)\\.svg)#]('\"$1\"'/\\1.png)#' \"$2\" | "
+			      "pandoc -f markdown --standalone --pdf-engine=weasyprint --css=paper.css -o \"$3\"",
+			      "sh", out, name, pdf, (char *)NULL);
 		else
 			execlp("pandoc", "pandoc", name, "-o", pdf, (char *)NULL);
 		_exit(127);
@@ -587,7 +589,7 @@ int rs_paper_main(int argc, char **argv)
 			c.failed == 1 ? "" : "s", c.failed == 1 ? "its" : "their");
 		rc = 1;
 	}
-	if (!no_pdf && make_pdf(paper))
+	if (!no_pdf && make_pdf(paper, out))
 		rc = 1;
 	return rc;
 }

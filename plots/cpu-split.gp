@@ -40,7 +40,7 @@ set ylabel "CPU µs per request (median of the runs)"
 set grid ytics
 
 do for [fmt in "png svg pdf"] {
-	eval term(fmt, FIG, 380 * nw + 120, 600)
+	eval term(fmt, FIG, (380 * nw + 120 < 900 ? 900 : 380 * nw + 120), 600)
 	set multiplot layout 1, nw title sprintf("Where the time goes: CPU per request, %s, %s, %s connections", HEAD, reactors(f), C)
 	do for [j=1:nw] {
 		w = word(W, j)

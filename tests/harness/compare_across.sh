@@ -47,4 +47,12 @@ done
 "$harness" compare --results="$work/runs" engine=uring,arrival=uniform engine=uring,arrival=poisson --where=pg_mode=exclusive \
 	--format=tsv >"$work/arr.tsv" 2>"$work/arr.err" || fail "compare across arrival exited $?: $(cat "$work/arr.err")"
 [ "$(awk -F'\t' 'NR > 1 && $7 == "throughput"' "$work/arr.tsv" | wc -l)" = 1 ] || fail "arrival: $(cat "$work/arr.tsv")"
-echo "ok: compare across pg_mode and arrival, like with like otherwise"
+# pool likewise: uring at pool 8 (the fixture's) against the same runs at pool 1 and half the throughput.
+for i in 1 2 3; do
+	cp -r "$work/runs/sh-u$i" "$work/runs/p1-u$i"
+	sed -i -e 's/"pool": 8,/"pool": 1,/' -e "s/^    \"rps\": \([0-9]*\)/    \"rps\": 1\1/" "$work/runs/p1-u$i/run.json"
+done
+"$harness" compare --results="$work/runs" engine=uring,pool=8 engine=uring,pool=1 --where=pg_mode=shared --format=tsv >"$work/pool.tsv" ||
+	fail "compare across pool exited $?"
+near "$work/pool.tsv" throughput 6.0 || fail "pool 1 / pool 8 (12002/2002) missing: $(cat "$work/pool.tsv")"
+echo "ok: compare across pg_mode, arrival and pool, like with like otherwise"
