@@ -454,7 +454,7 @@ int rs_server_main(int argc, char **argv)
 		{ "send-timeout-ms", RS_OPT_INT, &f.send_timeout_ms, 0, 3600000,
 		  .help = "close a connection whose send makes no progress this long; 0 = never" },
 		{ "uring-no", RS_OPT_STR, &f.uring_no, .help = "uring: switch off multishot,bufring,defer,fileops,asyncflush,fixedfiles,clientfixed" },
-		{ "uring-with", RS_OPT_STR, &f.uring_with, .help = "uring: switch on what is off by default: link (a query's send linked to its answer's recv)" },
+		{ "uring-with", RS_OPT_STR, &f.uring_with, .help = "uring: switch on what is off by default: link (a query's send linked to its answer's recv), minwait (the loop waits for 4 completions, at most 10 us once one is there; kernel 6.12+)" },
 		{ "redis", RS_OPT_STR, &f.redis, .help = "Redis URL, redis://IP:PORT or unix:///PATH (default: $RINGSIDE_REDIS_URL)" },
 		{ "files-dir", RS_OPT_STR, &f.files_dir, .help = "directory /file serves (e.g. build/files)" },
 		{ "file-direct", RS_OPT_BOOL, &f.file_direct,

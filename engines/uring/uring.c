@@ -630,7 +630,7 @@ static int uring_reactor_run(struct rs_reactor *r)
 	struct uring_reactor *ur = to_ur(r);
 
 	while (!loop_done(ur)) {
-		int err = io_uring_submit_and_wait(&ur->ring, 1);
+		int err = rs_uring_wait(ur);
 		if (err < 0 && err != -EINTR && err != -EAGAIN && err != -EBUSY)
 			return err;
 		struct io_uring_cqe *cqe;
@@ -662,7 +662,8 @@ static void uring_reactor_stop(struct rs_reactor *r)
 /* "name" switches an optimisation off, "+name" (from --uring-with) on. link
  * is off by default: an interleaved A/B measured it costing a quarter of
  * uring's CPU per /select42 request (a recv issued with its query finds no
- * answer yet and is completed from a wake-up), for no throughput. */
+ * answer yet and is completed from a wake-up), for no throughput. minwait
+ * too: no measurable difference in CPU or throughput (DESIGN.md). */
 static int parse_no(const char *opts, unsigned *out)
 {
 	static const struct {
@@ -671,9 +672,9 @@ static int parse_no(const char *opts, unsigned *out)
 	} names[] = {
 		{ "multishot", NO_MULTISHOT }, { "bufring", NO_BUFRING },	{ "defer", NO_DEFER },
 		{ "fileops", NO_FILEOPS },     { "link", NO_LINK },		{ "asyncflush", NO_ASYNCFLUSH },
-		{ "fixedfiles", NO_FIXEDFILES }, { "clientfixed", NO_CLIENTFIXED },
+		{ "fixedfiles", NO_FIXEDFILES }, { "clientfixed", NO_CLIENTFIXED }, { "minwait", NO_MINWAIT },
 	};
-	*out = NO_LINK;
+	*out = NO_LINK | NO_MINWAIT;
 	if (!opts || !*opts)
 		return 0;
 	const size_t nnames = sizeof(names) / sizeof(names[0]);
@@ -734,7 +735,16 @@ static int ring_init(struct uring_reactor *ur, unsigned max_conns)
 	if (err)
 		return err;
 	ur->has_cqe_skip = features & IORING_FEAT_CQE_SKIP;
-	io_uring_register_ring_fd(&ur->ring);
+	ur->ring_registered = io_uring_register_ring_fd(&ur->ring) == 1;
+	if (!(ur->no & NO_MINWAIT)) {
+		if (rs_uring_min_wait_probe(features)) {
+			ur->min_wait_nr = MIN_WAIT_NR;
+			ur->min_wait_us = MIN_WAIT_US;
+		} else {
+			fprintf(stderr, "ringside: --uring-with=minwait: this kernel has no min-wait (6.12's "
+					"IORING_FEAT_MIN_TIMEOUT): the loop waits for one completion\n");
+		}
+	}
 	struct io_uring_probe *probe = io_uring_get_probe_ring(&ur->ring);
 	if (probe) {
 		ur->has_op_socket = io_uring_opcode_supported(probe, IORING_OP_SOCKET);

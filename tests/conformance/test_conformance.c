@@ -216,10 +216,10 @@ static void case_garbage(int port)
 	expect_alive(port);
 }
 
-static void case_shutdown(const char *server, const char *engine)
+static void case_shutdown(const char *server, const char *engine, const char *const *flags)
 {
 	int port = free_port();
-	pid_t pid = server_start(server, engine, port, NULL);
+	pid_t pid = server_start(server, engine, port, flags);
 	int idle = tcp_connect(port);
 	expect_alive(port);
 	int rc = server_stop(pid);
@@ -252,7 +252,7 @@ int main(int argc, char **argv)
 		die("usage: %s SERVER ENGINE CASE [server flags...]", argv[0]);
 	raise_fd_limit();
 	if (!strcmp(argv[3], "shutdown")) {
-		case_shutdown(argv[1], argv[2]);
+		case_shutdown(argv[1], argv[2], (const char *const *)argv + 4);
 		return 0;
 	}
 	if (limits_case(argv[1], argv[2], argv[3], (const char *const *)argv + 4))
