@@ -13,6 +13,7 @@
 #include "rs_config.h"
 #include "run.h"
 #include "stats.h"
+#include "why.h"
 
 /* A difference is significant when the rank test says so at 5% and the ratio's interval excludes 1. */
 #define ALPHA 0.05
@@ -66,42 +67,15 @@ static bool is_dir(const char *p)
 	return !stat(p, &st) && S_ISDIR(st.st_mode);
 }
 
-/* A side's INVALID runs, by the tags of their reasons ("interference", "dirty"): how many runs had each. */
-#define MAX_TAGS 16
-struct invalid {
-	int n, ntags, runs[MAX_TAGS];
-	char tags[MAX_TAGS][32];
-};
-
-static void count_invalid(struct invalid *v, const char *why)
-{
-	char tag[32];
-
-	v->n++;
-	for (const char *p = why; *p; p += *p == ',') {
-		size_t len = strcspn(p, ",");
-		snprintf(tag, sizeof(tag), "%.*s", (int)len, p);
-		p += len;
-		int i = 0;
-		while (i < v->ntags && strcmp(v->tags[i], tag))
-			i++;
-		if (i == v->ntags && v->ntags < MAX_TAGS)
-			snprintf(v->tags[v->ntags++], sizeof(v->tags[0]), "%s", tag);
-		if (i < v->ntags)
-			v->runs[i]++;
-	}
-}
-
 /* Export's note, per side: an INVALID run is no evidence, so a reader must see that some were left out and why. */
-static void note_invalid(const char *which, const char *spec, const char *where, const struct invalid *v, bool kept)
+static void note_invalid(const char *which, const char *spec, const char *where, const struct rs_why *v, bool kept)
 {
 	if (!v->n)
 		return;
-	fprintf(stderr, "ringside compare: %s (%s%s%s): %s %d invalid run%s%s", which, spec, where ? " with " : "",
-		where ? where : "", kept ? "kept" : "left out", v->n, v->n > 1 ? "s" : "", v->ntags ? " (" : "");
-	for (int i = 0; i < v->ntags; i++)
-		fprintf(stderr, "%s%s %d", i ? ", " : "", v->tags[i], v->runs[i]);
-	fprintf(stderr, "%s%s\n", v->ntags ? ")" : "", kept ? "" : "; --include-invalid keeps them");
+	fprintf(stderr, "ringside compare: %s (%s%s%s): %s %d invalid run%s", which, spec, where ? " with " : "",
+		where ? where : "", kept ? "kept" : "left out", v->n, v->n > 1 ? "s" : "");
+	rs_why_print(stderr, v);
+	fprintf(stderr, "%s\n", kept ? "" : "; --include-invalid keeps them");
 }
 
 /* A side from a directory, or (spec with '=') the runs under root that match spec; --where on both.
@@ -113,7 +87,7 @@ static int load_side(const struct rs_compare_side_spec *sp, const char *which, c
 	const char *spec = sp->spec, *label = sp->label;
 	bool dir = is_dir(spec);
 	struct rs_export_row *rows;
-	struct invalid bad = { 0 };
+	struct rs_why bad = { 0 };
 	int n, m = 0;
 
 	if (!dir && !strchr(spec, '=')) {
@@ -133,7 +107,7 @@ static int load_side(const struct rs_compare_side_spec *sp, const char *which, c
 			return -EINVAL;
 		}
 		if (a && b && rows[i].valid == 0)
-			count_invalid(&bad, rows[i].why);
+			rs_why_add(&bad, rows[i].why);
 		if (a && b && (rows[i].valid != 0 || !valid_only))
 			rows[m++] = rows[i];
 	}

@@ -12,6 +12,7 @@
 #include "rs_config.h"
 #include "run.h"
 #include "stats_print.h"
+#include "why.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -29,8 +30,6 @@ double rs_median(double *v, int n)
 
 /* ---- scanning a tree ---- */
 
-#define MAX_TAGS 16
-
 struct rows {
 	struct rs_export_row *v;
 	int n, cap, bad, partial, invalid, unknown;
@@ -38,30 +37,11 @@ struct rows {
 	unsigned keep;
 	bool variant;
 	size_t rootlen;
-	/* The left-out runs' reasons, by tag, with how many runs had each. */
-	char tags[MAX_TAGS][32];
-	int tag_runs[MAX_TAGS], ntags;
+	/* The invalid runs' reasons, by tag, with how many runs had each. */
+	struct rs_why why;
 };
 
 static struct rows *g_rows; /* nftw has no user pointer */
-
-static void count_tags(struct rows *rs, const char *why)
-{
-	char tag[32];
-
-	for (const char *p = why; *p; p += *p == ',') {
-		size_t len = strcspn(p, ",");
-		snprintf(tag, sizeof(tag), "%.*s", (int)len, p);
-		p += len;
-		int i = 0;
-		while (i < rs->ntags && strcmp(rs->tags[i], tag))
-			i++;
-		if (i == rs->ntags && rs->ntags < MAX_TAGS)
-			snprintf(rs->tags[rs->ntags++], sizeof(rs->tags[0]), "%s", tag);
-		if (i < rs->ntags)
-			rs->tag_runs[i]++;
-	}
-}
 
 /* The first directory under the root: collect.sh puts each variant (a server flag on or off) in its own. */
 static void variant_of(const char *dir, size_t rootlen, char *out, size_t size)
@@ -101,12 +81,12 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 		rs->partial++;
 	} else if (row->valid == 0 && !(rs->keep & RS_EXPORT_KEEP_INVALID)) {
 		rs->invalid++;
-		count_tags(rs, row->why);
+		rs_why_add(&rs->why, row->why);
 	} else {
 		if (row->valid == 0) {
 			rs->invalid++;
 			rs->kept = true;
-			count_tags(rs, row->why);
+			rs_why_add(&rs->why, row->why);
 		}
 		rs->unknown += row->valid < 0;
 		rs->n++;
@@ -118,11 +98,10 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 static void note(FILE *f, const char *prefix, const struct rows *rs)
 {
 	if (rs->invalid) {
-		fprintf(f, "%s%s %d invalid run%s%s", prefix, rs->kept ? "kept" : "left out", rs->invalid,
-			rs->invalid > 1 ? "s" : "", rs->ntags ? " (" : "");
-		for (int i = 0; i < rs->ntags; i++)
-			fprintf(f, "%s%s %d", i ? ", " : "", rs->tags[i], rs->tag_runs[i]);
-		fprintf(f, "%s%s\n", rs->ntags ? ")" : "", rs->kept ? " (--include-invalid)" : "; --include-invalid keeps them");
+		fprintf(f, "%s%s %d invalid run%s", prefix, rs->kept ? "kept" : "left out", rs->invalid,
+			rs->invalid > 1 ? "s" : "");
+		rs_why_print(f, &rs->why);
+		fprintf(f, "%s\n", rs->kept ? " (--include-invalid)" : "; --include-invalid keeps them");
 	}
 	if (rs->unknown)
 		fprintf(f, "%skept %d run%s from before the validity block: validity unknown\n", prefix, rs->unknown,

@@ -1,11 +1,11 @@
-# ablation-uring.gp - the uring engine with each io_uring optimisation switched off (--uring-no=): req/s and CPU per request.
+# ablation-uring.gp - the uring engine with each io_uring optimisation switched off (--uring-no=), or on (with-minwait): req/s and CPU per request.
 # data: ablations/uring.tsv
 lastslash(s, i) = i < 1 ? 0 : (s[i:i] eq "/" ? i : lastslash(s, i - 1))
 load ARG0[1:lastslash(ARG0, strlen(ARG0))] . "style.gpi"
 
 f = results . "/ablations/uring.tsv"
 LO = lo_of(f); HI = hi_of(f); BARS = bars_of(f); N = runs_of(f)
-V = distinct(f, "variant", "all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles no-clientfixed all-off")
+V = distinct(f, "variant", "all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles no-clientfixed all-off with-minwait")
 W = distinct(f, "workload", workload_order)
 nv = words(V)
 nw = words(W)

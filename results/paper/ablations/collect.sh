@@ -1,19 +1,21 @@
 #!/bin/sh
 # ablations, three tables:
 #   uring.tsv     the uring engine with every io_uring optimisation on, then each switched off (--uring-no=), one
-#                 variant a directory; link is off by default (--uring-with=link), so no-link is the default
+#                 variant a directory; link is off by default (--uring-with=link), so no-link is the default;
+#                 with-minwait is the default plus the loop's min-wait batching (--uring-with=minwait, off by default)
 #   reactors.tsv  libev epoll vs libev's io_uring backend (readiness) vs uring (completion + inline resume), with
 #                 uring-libpq between (same reactor as uring, libpq's driver): exported from ../throughput/runs
 #   pgmode.tsv    exclusive vs shared (pipelined) Postgres pool, for the presets whose driver pipelines (pgwire)
 . "$(dirname "$0")/../lib.sh"
 if [ "$QUICK" = 1 ]; then : "${ABLATION_WORKLOADS:=select42}" "${VARIANTS:=no-link all-off}" "${PGMODE_ENGINES:=uring}"; fi
 : "${ABLATION_WORKLOADS:=plaintext,select42}" "${PGMODE_ENGINES:=uring,epoll-pgwire}"
-: "${VARIANTS:=all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles no-clientfixed all-off}"
+: "${VARIANTS:=all-on no-multishot no-bufring no-defer no-link no-asyncflush no-fixedfiles no-clientfixed all-off with-minwait}"
 begin
 for v in $VARIANTS; do
 	case $v in
 	all-on) flags=--uring-with=link ;;
 	no-link) flags= ;;
+	with-minwait) flags=--uring-with=minwait ;;
 	all-off) flags=--uring-no=multishot,bufring,defer,link,asyncflush,fixedfiles,clientfixed ;;
 	*) flags="--uring-with=link --uring-no=${v#no-}" ;;
 	esac
