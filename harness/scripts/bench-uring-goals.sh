@@ -14,7 +14,10 @@
 # target and whether it is met (a ratio is met when its whole interval is on the right side).
 #
 # Usage: harness/scripts/bench-uring-goals.sh   (env: ROUNDS=5 DURATION=4 WARMUP=1 CONNS=64 POOL=8
-#        URING_FLAGS="--uring-no=..." (uring's server flags) OUT=results/runs/uring-goals-<time>)
+#        URING_FLAGS="--uring-no=..." (uring's server flags) OUT=results/runs/uring-goals-<time>
+#        ROUNDS=0 OUT=<an earlier OUT>: its goals.tsv again, nothing run;
+#        INCLUDE_INVALID=1: the ratios keep INVALID runs, e.g. loadgen-bound ones, whose CPU per request is still
+#        the server's; goals.tsv's header says so)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd -P)
 build="$top/build"
@@ -66,7 +69,8 @@ pgbench_round() {
 		'{ printf "%s\t%s\t%.2f\n", $1, $2, 1e6 * ($4 - $3) / hz / ($2 * s) }' >>"$OUT/pgbench.tsv"
 }
 
-printf 'round\ttps\tcpu_us_per_tx\n' >"$OUT/pgbench.tsv"
+# ROUNDS=0 with an existing OUT: goals.tsv again from its runs, nothing measured.
+[ "$ROUNDS" -eq 0 ] || printf 'round\ttps\tcpu_us_per_tx\n' >"$OUT/pgbench.tsv"
 n=${#cells[@]}
 for round in $(seq "$ROUNDS"); do
 	for i in $(seq 0 $((n - 1))); do
@@ -88,9 +92,12 @@ for round in $(seq "$ROUNDS"); do
 	done
 done
 
-# compare A B MEASURE: "median_a median_b ratio lo hi" of B/A
+# compare A B MEASURE: "median_a median_b ratio lo hi" of B/A; nothing when a side has no run compare may use
+# (INVALID runs are left out unless INCLUDE_INVALID=1: the goal then reads "no valid runs", never "met").
+inc=()
+[ "${INCLUDE_INVALID:-0}" = 1 ] && inc=(--include-invalid)
 cmp() {
-	"$h" compare "$OUT/runs/$1" "$OUT/runs/$2" --format=tsv 2>/dev/null |
+	"$h" compare "$OUT/runs/$1" "$OUT/runs/$2" --format=tsv "${inc[@]}" 2>>"$OUT/compare.log" |
 		awk -F'\t' -v m="$3" '$7 == m { print $9, $11, $12, $13, $14; exit }'
 }
 med() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -99,9 +106,11 @@ pg_cpu=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f3 | med)
 
 # goal row: what, value, lo, hi, op, target; met when the interval's far end is on the right side
 {
+	[ ${#inc[@]} -eq 0 ] || echo "# INCLUDE_INVALID=1: INVALID runs kept in every ratio (compare.log says which and why)"
 	printf 'goal\tvalue\tlo\thi\ttarget\tmet\n'
 	row() {
 		awk -v w="$1" -v v="$2" -v lo="$3" -v hi="$4" -v op="$5" -v t="$6" 'BEGIN {
+			if (v == "" || v == "-") { printf "%s\t-\t-\t-\t%s %s\tno valid runs (compare.log)\n", w, op, t; exit }
 			met = op == "<=" ? (hi != "-" ? hi <= t : v <= t) : (lo != "-" ? lo >= t : v >= t)
 			printf "%s\t%.3f\t%s\t%s\t%s %s\t%s\n", w, v, lo, hi, op, t, met ? "yes" : "no" }'
 	}
@@ -116,6 +125,7 @@ pg_cpu=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f3 | med)
 		row "$w CPU/req uring/threadpool" "$r" "$lo" "$hi" "<=" 0.25
 		read -r p1_cpu _ _ _ _ <<<"$(cmp p1/uring p1/uring 'CPU per request')"
 		floor=$(awk -v a="$p1_cpu" -v b="$pg_cpu" 'BEGIN { printf "%.3f", 0.8 * (a + b) }')
+		[ -n "$p1_cpu" ] || u_cpu=""
 		row "$w CPU/req uring us (floor 0.8x(plaintext $p1_cpu + pgbench $pg_cpu))" "$u_cpu" - - "<=" "$floor"
 		read -r _ _ r lo hi <<<"$(cmp $w/epoll $w/uring throughput)"
 		row "$w req/s uring/epoll" "$r" "$lo" "$hi" ">=" 1.3
@@ -123,9 +133,9 @@ pg_cpu=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f3 | med)
 		row "$w req/s uring/threadpool" "$r" "$lo" "$hi" ">=" 1.8
 	done
 	read -r s_rps _ _ _ _ <<<"$(cmp s42shared/uring s42shared/uring throughput)"
-	row "s42 shared req/s / pgbench tps ($pg_tps)" "$(awk -v a="$s_rps" -v b="$pg_tps" 'BEGIN { print a / b }')" - - ">=" 1.5
+	row "s42 shared req/s / pgbench tps ($pg_tps)" "$(awk -v a="$s_rps" -v b="$pg_tps" 'BEGIN { if (a != "") print a / b }')" - - ">=" 1.5
 	read -r x_rps _ _ _ _ <<<"$(cmp s42/uring s42/uring throughput)"
-	row "s42 exclusive req/s / pgbench tps ($pg_tps)" "$(awk -v a="$x_rps" -v b="$pg_tps" 'BEGIN { print a / b }')" - - ">=" 0.8
+	row "s42 exclusive req/s / pgbench tps ($pg_tps)" "$(awk -v a="$x_rps" -v b="$pg_tps" 'BEGIN { if (a != "") print a / b }')" - - ">=" 0.8
 } >"$OUT/goals.tsv"
 column -t -s "$(printf '\t')" "$OUT/goals.tsv"
 echo "bench-uring-goals: $OUT (runs/, pgbench.tsv, goals.tsv; harness compare on any two runs/ cells)" >&2
