@@ -32,6 +32,7 @@ struct side {
 	struct rs_export_row *v;
 	int n;
 	char label[256];
+	unsigned across; /* ACROSS_* keys A and B differ in: same_config leaves them out */
 };
 
 /* Does row r pass every k=v of the comma-separated filters (NULL: all pass)? -EINVAL on an unknown key. */
@@ -132,14 +133,26 @@ static int load_side(const struct rs_compare_side_spec *sp, const char *which, c
 
 /* Both sides' filters name a pg_mode (exclusive against shared), an arrival (uniform against poisson)
  * or a pool size: it is what A and B differ in, so same_config leaves it out; else it is part of the
- * configuration (an engine against another over a folder with both modes must not mix them). Set per
- * rs_compare_rows_v call; compare is one thread. */
-static bool across_pg_mode, across_arrival, across_pool;
+ * configuration (an engine against another over a folder with both modes must not mix them). */
+enum { ACROSS_PG_MODE = 1u << 0, ACROSS_ARRIVAL = 1u << 1, ACROSS_POOL = 1u << 2 };
+
+static unsigned across_keys(const struct rs_compare_side_spec *sa, const struct rs_compare_side_spec *sb)
+{
+	static const struct {
+		const char *key;
+		unsigned bit;
+	} keys[] = { { "pg_mode=", ACROSS_PG_MODE }, { "arrival=", ACROSS_ARRIVAL }, { "pool=", ACROSS_POOL } };
+	unsigned m = 0;
+	for (size_t i = 0; sa->spec && sb->spec && i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strstr(sa->spec, keys[i].key) && strstr(sb->spec, keys[i].key))
+			m |= keys[i].bit;
+	return m;
+}
 
 /* The configuration two runs must share to be compared: the export group key
  * without the engine and the server's flags, so that A and B may differ in
  * either (an engine against another, or an ablation's --uring-no= against the default). */
-static bool same_config(const struct rs_export_row *x, const struct rs_export_row *y)
+static bool same_config(const struct rs_export_row *x, const struct rs_export_row *y, unsigned across)
 {
 	static struct rs_export_row t; /* large: not on the stack */
 
@@ -147,11 +160,11 @@ static bool same_config(const struct rs_export_row *x, const struct rs_export_ro
 	memcpy(t.engine, x->engine, sizeof(t.engine));
 	memcpy(t.variant, x->variant, sizeof(t.variant));
 	memcpy(t.server_flags, x->server_flags, sizeof(t.server_flags));
-	if (across_pg_mode)
+	if (across & ACROSS_PG_MODE)
 		memcpy(t.pg_mode, x->pg_mode, sizeof(t.pg_mode));
-	if (across_arrival)
+	if (across & ACROSS_ARRIVAL)
 		memcpy(t.arrival, x->arrival, sizeof(t.arrival));
-	if (across_pool)
+	if (across & ACROSS_POOL)
 		t.pool = x->pool;
 	return rs_export_same_group(x, &t);
 }
@@ -161,7 +174,7 @@ static int values(const struct side *s, const struct rs_export_row *c, int k, do
 {
 	int n = 0;
 	for (int i = 0; i < s->n; i++)
-		if (same_config(&s->v[i], c) && !isnan(measure(&s->v[i], k)))
+		if (same_config(&s->v[i], c, s->across) && !isnan(measure(&s->v[i], k)))
 			v[n++] = measure(&s->v[i], k);
 	return n;
 }
@@ -171,7 +184,7 @@ static int dirs(const struct side *s, const struct rs_export_row *c, const char 
 {
 	int n = 0;
 	for (int i = 0; i < s->n; i++)
-		if (same_config(&s->v[i], c))
+		if (same_config(&s->v[i], c, s->across))
 			d[n++] = s->v[i].dir;
 	return n;
 }
@@ -180,7 +193,7 @@ static int dirs(const struct side *s, const struct rs_export_row *c, const char 
 static bool first_of_config(const struct side *s, int i)
 {
 	for (int j = 0; j < i; j++)
-		if (same_config(&s->v[j], &s->v[i]))
+		if (same_config(&s->v[j], &s->v[i], s->across))
 			return false;
 	return true;
 }
@@ -222,13 +235,10 @@ int rs_compare_rows_v(const struct rs_compare_side_spec *sa, const struct rs_com
 		      const char *root, const char *where, bool valid_only, struct rs_compare_row **out, int *nout)
 {
 	struct side a = { 0 }, b = { 0 };
-	bool both = sa->spec && sb->spec;
-	across_pg_mode = both && strstr(sa->spec, "pg_mode=") && strstr(sb->spec, "pg_mode=");
-	across_arrival = both && strstr(sa->spec, "arrival=") && strstr(sb->spec, "arrival=");
-	across_pool = both && strstr(sa->spec, "pool=") && strstr(sb->spec, "pool=");
 	int err = load_side(sa, "A", root, where, valid_only, &a);
 	if (!err)
 		err = load_side(sb, "B", root, where, valid_only, &b);
+	a.across = b.across = across_keys(sa, sb);
 	struct rs_compare_row *rows = NULL;
 	int n = 0;
 	double *va = calloc((size_t)a.n + 1, sizeof(double)), *vb = calloc((size_t)b.n + 1, sizeof(double));
