@@ -73,9 +73,8 @@ static void note_invalid(const char *which, const char *spec, const char *where,
 {
 	if (!v->n)
 		return;
-	fprintf(stderr, "ringside compare: %s (%s%s%s): %s %d invalid run%s", which, spec, where ? " with " : "",
-		where ? where : "", kept ? "kept" : "left out", v->n, v->n > 1 ? "s" : "");
-	rs_why_print(stderr, v);
+	fprintf(stderr, "ringside compare: %s (%s%s%s): ", which, spec, where ? " with " : "", where ? where : "");
+	rs_why_print(stderr, v, kept);
 	fprintf(stderr, "%s\n", kept ? "" : "; --include-invalid keeps them");
 }
 

@@ -32,12 +32,12 @@ double rs_median(double *v, int n)
 
 struct rows {
 	struct rs_export_row *v;
-	int n, cap, bad, partial, invalid, unknown;
+	int n, cap, bad, partial, unknown;
 	bool kept;			/* the invalid runs were kept (RS_EXPORT_KEEP_INVALID) */
 	unsigned keep;
 	bool variant;
 	size_t rootlen;
-	/* The invalid runs' reasons, by tag, with how many runs had each. */
+	/* The invalid runs (left out or kept): how many, and their reasons by tag. */
 	struct rs_why why;
 };
 
@@ -80,11 +80,9 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 	} else if (row->partial && !(rs->keep & RS_EXPORT_KEEP_PARTIAL)) {
 		rs->partial++;
 	} else if (row->valid == 0 && !(rs->keep & RS_EXPORT_KEEP_INVALID)) {
-		rs->invalid++;
 		rs_why_add(&rs->why, row->why);
 	} else {
 		if (row->valid == 0) {
-			rs->invalid++;
 			rs->kept = true;
 			rs_why_add(&rs->why, row->why);
 		}
@@ -97,10 +95,9 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 /* What left-out runs were left out for, and which runs had no verdict, in one line to f. */
 static void note(FILE *f, const char *prefix, const struct rows *rs)
 {
-	if (rs->invalid) {
-		fprintf(f, "%s%s %d invalid run%s", prefix, rs->kept ? "kept" : "left out", rs->invalid,
-			rs->invalid > 1 ? "s" : "");
-		rs_why_print(f, &rs->why);
+	if (rs->why.n) {
+		fputs(prefix, f);
+		rs_why_print(f, &rs->why, rs->kept);
 		fprintf(f, "%s\n", rs->kept ? " (--include-invalid)" : "; --include-invalid keeps them");
 	}
 	if (rs->unknown)

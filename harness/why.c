@@ -22,8 +22,9 @@ void rs_why_add(struct rs_why *w, const char *why)
 	}
 }
 
-void rs_why_print(FILE *f, const struct rs_why *w)
+void rs_why_print(FILE *f, const struct rs_why *w, bool kept)
 {
+	fprintf(f, "%s %d invalid run%s", kept ? "kept" : "left out", w->n, w->n > 1 ? "s" : "");
 	for (int i = 0; i < w->ntags; i++)
 		fprintf(f, "%s%s %d", i ? ", " : " (", w->tags[i], w->runs[i]);
 	if (w->ntags)

@@ -1,5 +1,6 @@
 /* why.h - INVALID runs counted by the tags of their reasons ("loadgen-bound", "dirty"), for export's and compare's notes. */
 #pragma once
+#include <stdbool.h>
 #include <stdio.h>
 
 #define RS_WHY_TAGS 16
@@ -13,5 +14,5 @@ struct rs_why {
 
 /* Count one run whose verdict's reason is why: "tag: text,tag: text" or "tag,tag". */
 void rs_why_add(struct rs_why *w, const char *why);
-/* " (tag n, tag n)" to f, or nothing when no run had a tag. */
-void rs_why_print(FILE *f, const struct rs_why *w);
+/* "left out N invalid runs (tag n, tag n)" to f ("kept" when they were kept); no newline. */
+void rs_why_print(FILE *f, const struct rs_why *w, bool kept);
