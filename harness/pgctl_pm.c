@@ -1,17 +1,15 @@
 /* pgctl_pm.c - the private cluster's postmaster: is it ours, stale files and orphans, its port, pg_ctl start and stop. */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "pgctl_int.h"
+#include "port.h"
 
 /* The command name in /proc/PID/stat is "postgres" and it is no zombie. */
 static bool proc_is_postgres(pid_t pid)
@@ -162,30 +160,6 @@ void pgc_pm_reap_orphans(const struct pgctl *pc)
 	}
 }
 
-/* Bind 127.0.0.1:port (0: any) the way the server will; the port, or -errno. */
-static int port_bind(int port)
-{
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons((uint16_t)port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	socklen_t len = sizeof(sa);
-	int fd, one = 1, r;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len))
-		r = -errno;
-	else
-		r = ntohs(sa.sin_port);
-	close(fd);
-	return r;
-}
-
 int pgc_port_recorded(const struct pgctl *pc)
 {
 	char path[PATH_MAX], buf[32];
@@ -201,9 +175,9 @@ static int port_choose(const struct pgctl *pc)
 	char path[PATH_MAX], buf[32];
 	int old = pgc_port_recorded(pc), port, r;
 
-	if (old > 0 && port_bind(old) == old)
+	if (old > 0 && rs_port_bindable(old) == 1)
 		return old;
-	port = port_bind(0);
+	port = rs_port_free();
 	if (port < 0)
 		return port;
 	if (old > 0)

@@ -1,7 +1,6 @@
 /* redisctl.c - the private redis-server: config, start, PING, stop, for runs and the test suite. */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -17,6 +16,7 @@
 
 #include "opts.h"
 #include "pgctl.h"
+#include "port.h"
 #include "redisctl.h"
 #include "rs_config.h"
 #include "run.h"
@@ -85,19 +85,6 @@ int rs_redisctl_url(char *url, size_t size)
 	return 0;
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || getsockname(fd, (struct sockaddr *)&sa, &len)
-			? -errno : ntohs(sa.sin_port);
-	close(fd);
-	return r;
-}
-
 static int write_conf(int port)
 {
 	char path[4200], dir[4096];
@@ -136,36 +123,36 @@ static void log_tail(void)
 		fprintf(stderr, "  %s", last[i % 5]);
 }
 
-int rs_redisctl_start(char *url, size_t size)
+/* True when redis-server's log says it could not listen: the port was taken between
+ * the check and its bind, and a new one is worth a try. */
+static bool log_says_port_taken(void)
 {
-	char dir[4096], conf[4200];
-	if (!rs_redisctl_url(url, size))
-		return 0;
+	char path[4200], line[512];
+	bool taken = false;
+	rc_path(path, sizeof(path), "redis.log");
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!taken && fgets(line, sizeof(line), f))
+		taken = strstr(line, "Failed listening on port") != NULL;
+	fclose(f);
+	return taken;
+}
+
+/* One redis-server on port: 0 once it answers PING, -EADDRINUSE when it could not
+ * listen, another negative errno when it failed otherwise (said). */
+static int start_on(int port, char *url, size_t size)
+{
+	char dir[4096], conf[4200], log[4200];
 	rc_path(dir, sizeof(dir), NULL);
-	int err = rs_mkdir_p(dir);
+	int err = write_conf(port);
 	if (err) {
-		fprintf(stderr, "ringside: redis: cannot create %s: %s\n", dir, strerror(-err));
+		fprintf(stderr, "ringside: redis: cannot prepare %s: %s\n", dir, strerror(-err));
 		return err;
 	}
-	long old = read_long("port");
-	int port = old > 0 && old < 65536 ? (int)old : 0;
-	/* The recorded port when it is still free, so URLs stay put. */
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	/* SO_REUSEADDR as redis-server sets it: connections of the last one in
-	 * TIME_WAIT must not move the port on a restart. */
-	int one = 1;
-	if (fd >= 0)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (!port || fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
-		port = free_port();
-	if (fd >= 0)
-		close(fd);
-	if (port < 0 || (err = write_conf(port))) {
-		fprintf(stderr, "ringside: redis: cannot prepare %s: %s\n", dir, strerror(port < 0 ? -port : -err));
-		return port < 0 ? port : err;
-	}
+	/* A fresh log per start: the port check below reads only this start's lines. */
+	rc_path(log, sizeof(log), "redis.log");
+	unlink(log);
 	rc_path(conf, sizeof(conf), "redis.conf");
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -182,11 +169,45 @@ int rs_redisctl_start(char *url, size_t size)
 	for (int waited = 0; waited < WAIT_MS; waited += 50) {
 		if (!rs_redisctl_url(url, size))
 			return 0;
+		if (log_says_port_taken())
+			return -EADDRINUSE;
 		usleep(50000);
 	}
 	fprintf(stderr, "ringside: redis: redis-server did not answer PING within %d s; its log:\n", WAIT_MS / 1000);
 	log_tail();
 	return -ETIMEDOUT;
+}
+
+int rs_redisctl_start(char *url, size_t size)
+{
+	char dir[4096];
+	if (!rs_redisctl_url(url, size))
+		return 0;
+	rc_path(dir, sizeof(dir), NULL);
+	int err = rs_mkdir_p(dir);
+	if (err) {
+		fprintf(stderr, "ringside: redis: cannot create %s: %s\n", dir, strerror(-err));
+		return err;
+	}
+	/* The recorded port when it is still free, so URLs stay put across restarts. */
+	long old = read_long("port");
+	int port = old > 0 && old < 65536 && rs_port_bindable((int)old) == 1 ? (int)old : 0;
+	for (int attempt = 0; attempt < 4; attempt++) {
+		if (!port)
+			port = rs_port_free();
+		if (port < 0) {
+			fprintf(stderr, "ringside: redis: no free port on 127.0.0.1: %s\n", strerror(-port));
+			return port;
+		}
+		err = start_on(port, url, size);
+		if (err != -EADDRINUSE)
+			return err;
+		fprintf(stderr, "ringside: redis: port %d was taken before redis-server bound it; trying another\n", port);
+		port = 0;
+	}
+	fprintf(stderr, "ringside: redis: four ports in a row were taken before redis-server bound them; its log:\n");
+	log_tail();
+	return -EADDRINUSE;
 }
 
 int rs_redisctl_stop(void)

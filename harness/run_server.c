@@ -16,23 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "port.h"
 #include "results.h"
 #include "run_int.h"
-
-/* A TCP port nobody listens on right now; the server takes it a moment later. */
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -EADDRNOTAVAIL;
-
-	if (fd < 0)
-		return -errno;
-	if (!bind(fd, (struct sockaddr *)&sa, sizeof(sa)) && !getsockname(fd, (struct sockaddr *)&sa, &len))
-		port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
 
 /* ringside-server lives next to the harness binary (build/). */
 static int server_path(char *out, size_t size)
@@ -201,7 +187,7 @@ int rs_run_server_start(struct run *r)
 	char log[4096];
 	pid_t parent = getpid();
 
-	r->port = free_port();
+	r->port = rs_port_free();
 	if (r->port < 0)
 		return r->port;
 	int err = build_argv(r);

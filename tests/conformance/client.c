@@ -16,16 +16,13 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "port.h"
 
 int free_port(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	REQUIRE(fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa)), "bind: %s", strerror(errno));
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	close(fd);
-	return ntohs(sa.sin_port);
+	int port = rs_port_free();
+	REQUIRE(port > 0, "no free port on 127.0.0.1: %s", strerror(-port));
+	return port;
 }
 
 static int try_connect(int port)
