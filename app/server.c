@@ -218,7 +218,7 @@ struct serve_flags {
 	const char *uring_no, *uring_with;
 	const char *files_dir;
 	const char *redis;
-	const char *pg, *pg_mode, *redis_mode;
+	const char *pg, *pg_mode, *pg_sync, *redis_mode;
 	long pool, redis_pool, rent_timeout_ms, pg_timeout_ms, pipeline_depth, workers;
 	bool pg_nodelay, file_direct;
 };
@@ -239,6 +239,12 @@ static int setup_pg(const struct serve_flags *f)
 		return err;
 	}
 	g_ci.tcp_nodelay = f->pg_nodelay;
+	g_ci.sync_per_batch = !strcmp(f->pg_sync, "batch");
+	if (g_ci.sync_per_batch && !(g_preset->driver->caps & RS_PG_CAP_SYNC_BATCH)) {
+		fprintf(stderr, "ringside: --pg-sync=batch: engine %s uses driver %s, which syncs every query; "
+				"use --pg-sync=query or a pgwire preset\n", g_preset->name, g_preset->driver->name);
+		return -EINVAL;
+	}
 	g_pool_cfg = (struct rs_pg_pool_cfg){
 		.ops = g_preset->driver,
 		.ci = &g_ci,
@@ -428,6 +434,7 @@ int rs_server_main(int argc, char **argv)
 		.idle_timeout_ms = 60000,
 		.send_timeout_ms = 10000,
 		.pg_mode = "exclusive",
+		.pg_sync = "query",
 		.redis_mode = "exclusive",
 		.pool = 8,
 		.redis_pool = 8,
@@ -468,6 +475,8 @@ int rs_server_main(int argc, char **argv)
 		{ "pg-mode", RS_OPT_CHOICE, &f.pg_mode, .choices = "exclusive,shared",
 		  .help = "one query per connection, or pipelined" },
 		{ "pg-nodelay", RS_OPT_BOOL, &f.pg_nodelay, .help = "TCP_NODELAY on Postgres sockets" },
+		{ "pg-sync", RS_OPT_CHOICE, &f.pg_sync, .choices = "query,batch",
+		  .help = "a Sync (and Postgres' flush) per query, or one per batch of pipelined executes (pgwire)" },
 		{ "rent-timeout-ms", RS_OPT_INT, &f.rent_timeout_ms, 1, 600000,
 		  .help = "wait for a pool connection before 503" },
 		{ "pg-pipeline-depth", RS_OPT_INT, &f.pipeline_depth, 1, 4096,

@@ -171,6 +171,7 @@ struct rs_pg_conninfo {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int tcp_nodelay;          /* TCP_NODELAY on the DB socket (default 1; --pg-nodelay=off) */
+	bool sync_per_batch;      /* --pg-sync=batch: pipelined executes share one Sync (pgwire only) */
 };
 
 /* 0, -EINVAL (malformed, unknown parameter), -ENAMETOOLONG (a field does not fit). */
@@ -209,6 +210,8 @@ enum {
 	/* Several fibers may have query/execute in flight on one conn at once
 	 * (pipelining); the pool's "shared" mode needs this. */
 	RS_PG_CAP_PIPELINE = 1u << 0,
+	/* Pipelined executes may share one Sync (--pg-sync=batch, ci->sync_per_batch). */
+	RS_PG_CAP_SYNC_BATCH = 1u << 1,
 };
 
 /*

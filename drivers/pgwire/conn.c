@@ -17,7 +17,8 @@
 #define STMT_NAME_MAX 63
 
 enum phase { PH_NEW, PH_STARTUP, PH_READY, PH_BROKEN };
-enum req_kind { REQ_QUERY, REQ_PREPARE, REQ_EXECUTE };
+/* REQ_SYNC: the Sync closing a batch of executes (cfg.sync_per_batch); no caller waits on it. */
+enum req_kind { REQ_QUERY, REQ_PREPARE, REQ_EXECUTE, REQ_SYNC };
 
 /* What the conn believes the server holds for a statement name. */
 enum stmt_state {
@@ -48,6 +49,8 @@ struct req {
 	bool copy_out;              /* between CopyOutResponse and CopyDone */
 	bool may_retry;             /* name is known: may re-prepare once after 26000/0A000 */
 	bool retry;                 /* re-send at ReadyForQuery instead of completing */
+	bool batched;               /* an execute without a Sync of its own: the batch's REQ_SYNC ends it */
+	bool answered;              /* batched: its CommandComplete or ErrorResponse is in */
 	char name[STMT_NAME_MAX + 1];
 	struct rs_buf resend;       /* Bind..Sync, kept for a retry */
 };
@@ -73,6 +76,13 @@ struct rs_pgw_conn {
 	struct req *done_head, *done_tail;  /* finished, not yet collected */
 	struct req *free_reqs;
 	size_t npending, nfree;
+	/* Sync per batch: executes queued since the last Sync, the request now
+	 * receiving messages (a batch's answers precede its ReadyForQuery), and
+	 * whether one of the batch failed (Postgres then skips the rest to the Sync). */
+	bool sync_per_batch;
+	size_t unsynced, nsyncs;
+	struct req *cur;
+	bool batch_failed;
 
 	struct stmt *stmts;
 	size_t nstmts, stmts_cap;
@@ -167,6 +177,9 @@ static struct req *pending_pop(struct rs_pgw_conn *c)
 	if (!c->head)
 		c->tail = NULL;
 	c->npending--;
+	c->nsyncs -= r->kind == REQ_SYNC;
+	if (c->cur == r)
+		c->cur = NULL;
 	return r;
 }
 
@@ -174,6 +187,29 @@ static void pending_push(struct rs_pgw_conn *c, struct req *r)
 {
 	req_list_push(&c->head, &c->tail, r);
 	c->npending++;
+	c->nsyncs += r->kind == REQ_SYNC;
+}
+
+/* The request the next message belongs to: the head, or in a batch the
+ * first one not yet answered (answers come before the batch's ReadyForQuery). */
+static struct req *current(struct rs_pgw_conn *c)
+{
+	struct req *r = c->cur ? c->cur : c->head;
+
+	while (r && r->answered)
+		r = r->next;
+	c->cur = r;
+	return r;
+}
+
+/* A batched execute got its last message: the next one is the next request's. */
+static void answered(struct rs_pgw_conn *c, struct req *r)
+{
+	if (!r->batched)
+		return;
+	r->answered = true;
+	if (c->cur == r)
+		c->cur = r->next;
 }
 
 /* Break the connection: every pending request completes with err. Returns err. */
@@ -189,8 +225,15 @@ static int conn_fail(struct rs_pgw_conn *c, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
 	va_end(ap);
-	while (c->head)
-		req_complete(c, pending_pop(c), err);
+	while (c->head) {
+		struct req *r = pending_pop(c);
+		if (r->kind == REQ_SYNC)
+			req_put(c, r);
+		else
+			req_complete(c, r, err);
+	}
+	c->nsyncs = c->unsynced = 0;
+	c->cur = NULL;
 	if (c->sasl)
 		rs_scram_clear(&c->scram);
 	c->sasl = false;
@@ -530,7 +573,7 @@ static void error_bookkeeping(struct rs_pgw_conn *c, struct req *r, const char *
 
 static int on_error(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 {
-	struct req *r = c->head;
+	struct req *r = current(c);
 	struct rs_pgw_fields f;
 	const char *sev;
 	bool fatal;
@@ -540,6 +583,8 @@ static int on_error(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 		return violation(c, m, "malformed ErrorResponse");
 	sev = f.severity_nl ? f.severity_nl : f.severity;
 	fatal = sev && (!strcmp(sev, "FATAL") || !strcmp(sev, "PANIC"));
+	if (r && r->kind == REQ_SYNC && !fatal)
+		r = NULL; /* a batch's requests are all answered: nothing the error can belong to */
 	if (!r)
 		return conn_fail(c, fatal ? -ECONNRESET : -EPROTO, "server error while idle: %s (%s)",
 				 f.message ? f.message : "", f.sqlstate ? f.sqlstate : "?");
@@ -550,11 +595,18 @@ static int on_error(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 	}
 	error_bookkeeping(c, r, f.sqlstate);
 	r->error = true;
+	if (r->batched) {
+		/* Postgres skips the batch's other messages up to its Sync. */
+		c->batch_failed = true;
+		answered(c, r);
+	}
 	if (!fatal)
 		return 0;
-	/* No ReadyForQuery follows a FATAL: answer now, the server is closing. */
+	/* No ReadyForQuery follows a FATAL: answer now, the server is closing
+	 * (a request of a batch behind others is answered by conn_fail). */
 	r->retry = false;
-	req_complete(c, pending_pop(c), r->status);
+	if (r == c->head && r->kind != REQ_SYNC)
+		req_complete(c, pending_pop(c), r->status);
 	return conn_fail(c, -ECONNRESET, "server closed the session: %s (%s)",
 			 f.message ? f.message : "", f.sqlstate ? f.sqlstate : "?");
 }
@@ -567,6 +619,7 @@ static int req_resend(struct rs_pgw_conn *c, struct req *r)
 	int err = 0;
 
 	r->retry = r->may_retry = false;
+	r->answered = false;
 	r->error = r->parse_sent = r->parsed = false;
 	r->have_cols = r->stmt_done = r->copy_out = false;
 	rs_pg_result_reset(r->res);
@@ -583,6 +636,52 @@ static int req_resend(struct rs_pgw_conn *c, struct req *r)
 	}
 	c->stats.retries++;
 	pending_push(c, r);
+	c->unsynced += r->batched;
+	return 0;
+}
+
+/*
+ * The ReadyForQuery of a batch: the executes before its REQ_SYNC. They ran
+ * in one implicit transaction, so when one failed the others' work was
+ * rolled back (or skipped): the failed one is answered with its error and
+ * the others go again, behind everything in flight; each failed batch
+ * answers one request, so this ends. Without a failure all are answered.
+ */
+static int batch_ready(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
+{
+	bool failed = c->batch_failed;
+	struct req *again = NULL, **tail = &again, *r;
+
+	c->batch_failed = false;
+	while ((r = c->head) && r->kind != REQ_SYNC) {
+		pending_pop(c);
+		if (!failed || (r->error && !r->retry) || r->status) {
+			req_complete(c, r, r->status);
+			continue;
+		}
+		struct stmt *s = r->name[0] ? stmt_find(c, r->name) : NULL;
+		/* A Parse of the batch that was skipped: the server does not have the statement. */
+		if (s && r->parse_sent && !r->parsed && s->state == ST_PENDING)
+			s->state = ST_STALE;
+		/* The failed one goes again only to re-prepare (its retry, once); the
+		 * others keep theirs. */
+		r->may_retry = r->may_retry && !r->error;
+		r->next = NULL;
+		*tail = r;
+		tail = &r->next;
+	}
+	if (!r)
+		return violation(c, m, "ReadyForQuery ending a batch whose Sync was not sent");
+	req_put(c, pending_pop(c));
+	while ((r = again)) {
+		again = r->next;
+		bool keep = r->may_retry;
+		int err = req_resend(c, r);
+		if (err)
+			req_complete(c, r, err);
+		else
+			r->may_retry = keep;
+	}
 	return 0;
 }
 
@@ -594,6 +693,8 @@ static int on_ready(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 
 	if (rs_pgw_ready(m, &c->txstatus))
 		return violation(c, m, "malformed ReadyForQuery");
+	if (c->head->batched || c->head->kind == REQ_SYNC)
+		return batch_ready(c, m);
 	r = pending_pop(c);
 	retry = r->retry && !r->status;
 	if (retry) {
@@ -672,13 +773,16 @@ static int on_command_complete(struct rs_pgw_conn *c, struct req *r, const struc
 
 	if (rs_pgw_command_complete(m, &tag, &len))
 		return violation(c, m, "malformed CommandComplete");
-	if (r->error || r->status)
+	if (r->error || r->status) {
+		answered(c, r);
 		return 0;
+	}
 	stmt_begin(r);
 	rs_pg_result_set_tag(r->res, tag, len);
 	r->stmt_done = true;
 	r->have_cols = false;
 	r->copy_out = false;
+	answered(c, r);
 	return 0;
 }
 
@@ -706,6 +810,8 @@ static int on_marker(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw_m
 		return 0;
 	case RS_PGW_EMPTY_QUERY:
 	case RS_PGW_PORTAL_SUSPENDED:
+		/* The end of an Execute, as CommandComplete is. */
+		answered(c, r);
 		if (r->error || r->status)
 			return 0;
 		stmt_begin(r);
@@ -754,15 +860,18 @@ static int on_copy(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw_msg
 
 static int on_reply(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 {
-	struct req *r = c->head;
+	struct req *r;
 
 	if (m->type == RS_PGW_ERROR)
 		return on_error(c, m);
-	if (!r)
+	if (!c->head)
 		return violation(c, m, "message with no request pending");
-	switch (m->type) {
-	case RS_PGW_READY:
+	if (m->type == RS_PGW_READY)
 		return on_ready(c, m);
+	r = current(c);
+	if (!r || r->kind == REQ_SYNC)
+		return violation(c, m, "message after every request of a batch was answered");
+	switch (m->type) {
 	case RS_PGW_ROW_DESC:
 		return on_row_desc(c, r, m);
 	case RS_PGW_DATA_ROW:
@@ -882,8 +991,35 @@ int rs_pgw_feed(struct rs_pgw_conn *c, const void *p, size_t n)
 	return err;
 }
 
+/* End the executes queued since the last Sync with one: their answers come in one write of
+ * the server's (it flushes at each ReadyForQuery, not before). 0 or -ENOMEM. */
+static int close_batch(struct rs_pgw_conn *c)
+{
+	size_t start = c->out.len;
+	struct req *r;
+
+	if (!c->unsynced)
+		return 0;
+	r = req_get(c);
+	if (!r)
+		return -ENOMEM;
+	if (rs_pgw_put_sync(&c->out)) {
+		c->out.len = start;
+		req_put(c, r);
+		return -ENOMEM;
+	}
+	r->kind = REQ_SYNC;
+	pending_push(c, r);
+	c->unsynced = 0;
+	return 0;
+}
+
+/* The glue takes the bytes to send: an open batch gets its Sync now, so a
+ * batch is whatever was queued while the last send or receive was out. */
 struct rs_buf *rs_pgw_out(struct rs_pgw_conn *c)
 {
+	if (c->unsynced && c->phase == PH_READY && close_batch(c))
+		conn_fail(c, -ENOMEM, "cannot queue a batch's Sync");
 	return &c->out;
 }
 
@@ -928,7 +1064,10 @@ int rs_pgw_conn_query(struct rs_pgw_conn *c, const char *sql, void *user)
 		return -ENOMEM;
 	r->kind = REQ_QUERY;
 	r->user = user;
-	return submit(c, r, start, rs_pgw_put_query(&c->out, sql));
+	/* A request with a Sync of its own must not end an open batch's transaction. */
+	err = close_batch(c);
+	start = c->out.len;
+	return submit(c, r, start, err ? err : rs_pgw_put_query(&c->out, sql));
 }
 
 static int check_name(const char *name)
@@ -955,7 +1094,9 @@ int rs_pgw_conn_prepare(struct rs_pgw_conn *c, const char *name, const char *sql
 	r->user = user;
 	r->parse_sent = true;
 	strcpy(r->name, name);
-	if (name[0])
+	err = close_batch(c);
+	start = c->out.len;
+	if (!err && name[0])
 		err = stmt_set(c, name, sql, nparams, types, &s);
 	if (!err)
 		err = s ? put_reparse(&c->out, s) : rs_pgw_put_parse(&c->out, name, sql, nparams, types);
@@ -968,7 +1109,8 @@ int rs_pgw_conn_prepare(struct rs_pgw_conn *c, const char *name, const char *sql
 	return submit(c, r, start, err);
 }
 
-/* Bind + Describe portal + Execute + Sync; kept in r->resend when a retry is possible. */
+/* Bind + Describe portal + Execute + Sync (batched: no Sync, close_batch's ends the batch);
+ * kept in r->resend when a retry is possible, and always when batched (a failed batch re-sends). */
 static int put_execute(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw_params *p)
 {
 	size_t start = c->out.len;
@@ -979,9 +1121,9 @@ static int put_execute(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw
 		err = rs_pgw_put_describe(&c->out, 'P', "");
 	if (!err)
 		err = rs_pgw_put_execute(&c->out, "", 0);
-	if (!err)
+	if (!err && !r->batched)
 		err = rs_pgw_put_sync(&c->out);
-	if (!err && r->may_retry)
+	if (!err && (r->may_retry || r->batched))
 		err = rs_buf_append(&r->resend, rs_buf_head(&c->out) + start, c->out.len - start);
 	return err;
 }
@@ -1037,14 +1179,25 @@ static int execute_common(struct rs_pgw_conn *c, const char *name, const char *s
 	r->kind = REQ_EXECUTE;
 	r->user = user;
 	strcpy(r->name, name);
-	if (sql)
+	/* Batched only with a name: a re-sent batch must not Bind an unnamed statement that a later
+	 * Parse replaced (a retry re-sends Bind onward, not the Parse). */
+	r->batched = c->sync_per_batch && name[0];
+	if (!r->batched) {
+		err = close_batch(c);
+		start = c->out.len;
+	}
+	if (!err && sql)
 		err = execute_parse(c, r, sql, p, &s);
 	if (!err)
 		err = put_execute(c, r, p);
 	/* The server may or may not get our Parse now: make the next use re-parse. */
 	if (err && r->parse_sent && s)
 		s->state = ST_STALE;
-	return submit(c, r, start, err);
+	bool batched = r->batched;
+	err = submit(c, r, start, err);
+	if (!err)
+		c->unsynced += batched;
+	return err;
 }
 
 int rs_pgw_conn_execute(struct rs_pgw_conn *c, const char *name, const struct rs_pgw_params *p,
@@ -1089,6 +1242,7 @@ int rs_pgw_conn_new(const struct rs_pgw_conn_cfg *cfg, struct rs_pgw_conn **out)
 	if (!c)
 		return -ENOMEM;
 	c->in_keep = cfg->in_keep ? cfg->in_keep : IN_KEEP_DEFAULT;
+	c->sync_per_batch = cfg->sync_per_batch;
 	err = dup_opt(&c->user, cfg->user, NULL);
 	if (!err)
 		err = dup_opt(&c->password, cfg->password && cfg->password[0] ? cfg->password : NULL,
@@ -1215,7 +1369,7 @@ const char *rs_pgw_conn_param(const struct rs_pgw_conn *c, const char *name)
 
 size_t rs_pgw_conn_pending(const struct rs_pgw_conn *c)
 {
-	return c->npending;
+	return c->npending - c->nsyncs;
 }
 
 char rs_pgw_conn_txstatus(const struct rs_pgw_conn *c)

@@ -39,6 +39,14 @@ struct rs_pgw_conn_cfg {
 	const char *application_name;  /* NULL: "ringside" */
 	size_t in_keep;                /* input buffer kept between results; 0: 16 KiB */
 	const char *scram_nonce;       /* tests only: fixed SCRAM client nonce; NULL: random */
+	/*
+	 * Executes of named statements queued together share one Sync, added
+	 * when the glue takes the bytes (rs_pgw_out): the server answers them
+	 * in one write instead of one per request. They run in one implicit
+	 * transaction; when one fails, it is answered with its error and the
+	 * others are re-sent (their work was rolled back or skipped).
+	 */
+	bool sync_per_batch;
 };
 
 /* A finished request, handed out by rs_pgw_conn_next_done. */

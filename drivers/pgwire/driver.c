@@ -64,12 +64,13 @@ static void conn_fail(struct rs_pg_conn *c, int err)
 /* Send everything queued. If another fiber is sending, it takes ours too. */
 static void conn_flush(struct rs_pg_conn *c)
 {
-	struct rs_buf *out = rs_pgw_out(c->w);
+	struct rs_buf *out;
 
 	if (c->writing)
 		return;
 	c->writing = true;
-	while (out->len && !c->err) {
+	/* rs_pgw_out each time round: it ends a batch queued meanwhile with its Sync. */
+	while ((out = rs_pgw_out(c->w))->len && !c->err) {
 		size_t n = out->len;
 		rs_buf_clear(&c->sending);
 		if (rs_buf_append(&c->sending, rs_buf_head(out), n)) {
@@ -154,6 +155,9 @@ static void read_until(struct rs_pg_conn *c, struct req *self, bool send_first)
 				conn_fail(c, (int)n);
 			else
 				rs_pgw_received(c->w, (size_t)n);
+			/* What the answers queued: a retry's re-prepare, a failed batch's re-sent executes. */
+			if (!c->err && rs_pgw_out(c->w)->len)
+				conn_flush(c);
 		} else {
 			conn_fail(c, err);
 		}
@@ -260,6 +264,7 @@ static int pgwire_connect(struct rs_reactor *r, const struct rs_pg_conninfo *ci,
 	c->fd = -1;
 	c->ci = ci;
 	struct rs_pgw_conn_cfg cfg = {
+		.sync_per_batch = ci->sync_per_batch,
 		.user = ci->user,
 		.password = ci->password,
 		.database = ci->dbname,
@@ -363,7 +368,7 @@ static int pgwire_socket(const struct rs_pg_conn *c)
 
 const struct rs_pg_ops rs_pg_pgwire = {
 	.name = "pgwire",
-	.caps = RS_PG_CAP_PIPELINE,
+	.caps = RS_PG_CAP_PIPELINE | RS_PG_CAP_SYNC_BATCH,
 	.engine_caps = 0, /* completion or readiness, whichever the engine has */
 	.connect = pgwire_connect,
 	.query = pgwire_query,

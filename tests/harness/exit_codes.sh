@@ -33,6 +33,10 @@ expect 2 "cannot resolve 'no-such-host.invalid' to an IPv4 address" loadgen --ur
 # Help: every flag's default, serve's --no-pg, the command named as typed.
 expect 0 "--pipeline=N             HTTP requests in flight per connection, default 1" run --help
 expect 0 "--no-pg" serve --help
+# One Sync per batch is pgwire's: a libpq preset says so and exits 2 before serving; a value out of the set is named.
+expect 2 "--pg-sync=batch: engine epoll uses driver libpq, which syncs every query" serve --engine=epoll \
+	--pg=postgresql://probe@127.0.0.1:1/probe --pg-sync=batch
+expect 2 "query,batch" serve --pg-sync=each
 expect 0 "--port=N                 TCP port, default 8080" serve --help
 RINGSIDE_PROG=./ringside expect 0 "usage: ./ringside COMMAND" --help
 expect 0 "usage: $harness COMMAND" help

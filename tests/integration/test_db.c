@@ -146,6 +146,44 @@ static void case_error(int port)
 	wait_backends(1); /* --pool=1: the one connection survived every error */
 }
 
+/* Eight clients at once on one pool connection, each alternating /error and /select42:
+ * failing and good queries share the connection (in shared mode its pipeline, with
+ * --pg-sync=batch its batches); every answer is its own. */
+struct mixer {
+	int port, first, bad;
+};
+
+static void *mixer_main(void *arg)
+{
+	struct mixer *m = arg;
+	struct resp r;
+	for (int i = 0; i < 40 && !m->bad; i++) {
+		bool err = (i + m->first) % 2;
+		get(m->port, err ? "/error" : "/select42", &r);
+		if (err ? r.status != 500 || !strstr(r.body, "22012") : r.status != 200 || strcmp(r.body, "db=42")) {
+			fprintf(stderr, "%s answered %d '%s'\n", err ? "/error" : "/select42", r.status, r.body);
+			m->bad = 1;
+		}
+	}
+	return NULL;
+}
+
+static void case_error_mixed(int port)
+{
+	pthread_t t[8];
+	struct mixer m[8];
+	wait_backends(1);
+	for (int i = 0; i < 8; i++) {
+		m[i] = (struct mixer){ .port = port, .first = i % 2 };
+		pthread_create(&t[i], NULL, mixer_main, &m[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		REQUIRE(!m[i].bad, "client %d got a wrong answer (above)", i);
+	}
+	wait_backends(1); /* the one connection survived every error */
+}
+
 struct sleeper {
 	int port;
 	int ms;
@@ -715,6 +753,7 @@ int main(int argc, char **argv)
 	} cases[] = {
 		{ "workloads", case_workloads, "--pool=4", NULL },
 		{ "error", case_error, "--pool=1", NULL },
+		{ "error-mixed", case_error_mixed, "--pool=1", NULL },
 		{ "queueing", case_queueing, "--pool=2", NULL },
 		{ "rent-timeout", case_rent_timeout, "--pool=1", "--rent-timeout-ms=300" },
 		{ "terminate", case_terminate, "--pool=3", "--cores=2" },
