@@ -38,6 +38,7 @@ struct rs_pg_conn {
 	struct req *parked;       /* fibers waiting for their answer, in order */
 	const struct rs_pg_conninfo *ci; /* for the CancelRequest connection */
 	int err;                  /* socket-level error that broke it */
+	bool batch;               /* --pg-sync=batch: a flush waits out the loop turn first */
 };
 
 /* Socket I/O through the engine (drivers/sockio.c): the ring's ops, or
@@ -69,6 +70,10 @@ static void conn_flush(struct rs_pg_conn *c)
 	if (c->writing)
 		return;
 	c->writing = true;
+	/* One Sync per batch: the fibers this loop turn still runs queue their executes behind
+	 * ours (they find writing set) and the batch goes out as one send at the next turn. */
+	if (c->batch)
+		c->r->ops->sleep_ms(c->r, 0);
 	/* rs_pgw_out each time round: it ends a batch queued meanwhile with its Sync. */
 	while ((out = rs_pgw_out(c->w))->len && !c->err) {
 		size_t n = out->len;
@@ -283,6 +288,7 @@ static int pgwire_connect(struct rs_reactor *r, const struct rs_pg_conninfo *ci,
 	err = pgwire_handshake(c);
 	if (err)
 		goto out_free;
+	c->batch = ci->sync_per_batch; /* after the startup, which has no batch to wait for */
 	*out = c;
 	return 0;
 out_free:
