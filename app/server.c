@@ -245,6 +245,14 @@ static int setup_pg(const struct serve_flags *f)
 				"use --pg-sync=query or a pgwire preset\n", g_preset->name, g_preset->driver->name);
 		return -EINVAL;
 	}
+	/* A batch's answers are held to its end, so the pool cannot time a statement from when it
+	 * reached the head: it would cancel a batch member after the batch's sum, and a cancel fails
+	 * the batch, whose other members go again (seen: /updates starved by a re-cancelled batch). */
+	if (g_ci.sync_per_batch && f->pg_timeout_ms) {
+		fprintf(stderr, "ringside: --pg-sync=batch cannot keep --pg-timeout-ms: a batch's answers "
+				"arrive together at its end; use one or the other\n");
+		return -EINVAL;
+	}
 	g_pool_cfg = (struct rs_pg_pool_cfg){
 		.ops = g_preset->driver,
 		.ci = &g_ci,

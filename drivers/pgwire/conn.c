@@ -620,7 +620,9 @@ static int req_resend(struct rs_pgw_conn *c, struct req *r)
 
 	r->retry = r->may_retry = false;
 	r->answered = false;
-	r->error = r->parse_sent = r->parsed = false;
+	r->error = r->parsed = false;
+	/* A batched query's re-send is its own Parse too (only those are re-sent as queries). */
+	r->parse_sent = r->kind == REQ_QUERY;
 	r->have_cols = r->stmt_done = r->copy_out = false;
 	rs_pg_result_reset(r->res);
 	if (s && s->state == ST_STALE) {
@@ -1064,6 +1066,24 @@ int rs_pgw_conn_query(struct rs_pgw_conn *c, const char *sql, void *user)
 		return -ENOMEM;
 	r->kind = REQ_QUERY;
 	r->user = user;
+	/* One statement (no ';' anywhere: a literal with one only costs the batch) joins the batch
+	 * as an unnamed Parse, Bind, Describe, Execute: the same rows in text format, and its
+	 * re-send carries its own Parse. */
+	if (c->sync_per_batch && !strchr(sql, ';')) {
+		r->batched = r->parse_sent = true;
+		err = rs_pgw_put_parse(&c->out, "", sql, 0, NULL);
+		if (!err)
+			err = rs_pgw_put_bind(&c->out, "", "", 0, NULL, NULL, NULL, RS_PG_FMT_TEXT);
+		if (!err)
+			err = rs_pgw_put_describe(&c->out, 'P', "");
+		if (!err)
+			err = rs_pgw_put_execute(&c->out, "", 0);
+		if (!err)
+			err = rs_buf_append(&r->resend, rs_buf_head(&c->out) + start, c->out.len - start);
+		err = submit(c, r, start, err);
+		c->unsynced += !err;
+		return err;
+	}
 	/* A request with a Sync of its own must not end an open batch's transaction. */
 	err = close_batch(c);
 	start = c->out.len;

@@ -37,6 +37,8 @@ expect 0 "--no-pg" serve --help
 expect 2 "--pg-sync=batch: engine epoll uses driver libpq, which syncs every query" serve --engine=epoll \
 	--pg=postgresql://probe@127.0.0.1:1/probe --pg-sync=batch
 expect 2 "query,batch" serve --pg-sync=each
+expect 2 "--pg-sync=batch cannot keep --pg-timeout-ms" serve --engine=uring \
+	--pg=postgresql://probe@127.0.0.1:1/probe --pg-sync=batch --pg-timeout-ms=100
 expect 0 "--port=N                 TCP port, default 8080" serve --help
 RINGSIDE_PROG=./ringside expect 0 "usage: ./ringside COMMAND" --help
 expect 0 "usage: $harness COMMAND" help

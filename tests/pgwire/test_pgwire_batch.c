@@ -117,23 +117,42 @@ static void failure_resends(int fd, struct rs_pgw_conn *c)
 	REQUIRE_INT(rs_pgw_conn_txstatus(c), 'I');
 }
 
-/* A simple query queued behind executes ends their batch first: its own Sync is not theirs. */
+/* A simple query of several statements queued behind executes ends their batch first: its
+ * own Sync is not theirs. */
 static void query_ends_batch(int fd, struct rs_pgw_conn *c)
 {
 	char types[64];
-	struct rs_pgw_done d;
 
 	exec_int(c, "b_mul", "SELECT $1::int4 * 2", 1, 1);
-	REQUIRE(!rs_pgw_conn_query(c, "SELECT 7", (void *)2));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 6; SELECT 7", (void *)2));
 	exec_int(c, "b_mul", "SELECT $1::int4 * 2", 3, 3);
 	pgw_out_types(c, types, sizeof(types));
 	REQUIRE_STR(types, "BDESQBDES");
 	REQUIRE(!pgw_sock_drain(fd, c));
 	REQUIRE_INT(int_of(pgw_done(c), 1), 2);
-	d = pgw_done(c);
-	REQUIRE(d.user == (void *)2 && d.status == 0 && d.res->ok);
-	rs_pg_result_free(d.res);
+	REQUIRE_INT(int_of(pgw_done(c), 2), 7);
 	REQUIRE_INT(int_of(pgw_done(c), 3), 6);
+}
+
+/* One-statement simple queries join the batch as unnamed Parse..Execute; the failing one gets
+ * its error, the others (each re-sent with its own Parse) their rows. */
+static void queries_batch(int fd, struct rs_pgw_conn *c)
+{
+	char types[64];
+	struct rs_pgw_done d;
+
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 1", (void *)1));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 1 / 0", (void *)2));
+	REQUIRE(!rs_pgw_conn_query(c, "SELECT 3", (void *)3));
+	pgw_out_types(c, types, sizeof(types));
+	REQUIRE_STR(types, "PBDEPBDEPBDES");
+	REQUIRE(!pgw_sock_drain(fd, c));
+	d = pgw_done(c);
+	REQUIRE(d.user == (void *)2 && d.status == 0 && !d.res->ok, "the failed one first");
+	REQUIRE_STR(d.res->err.sqlstate, "22012");
+	rs_pg_result_free(d.res);
+	REQUIRE_INT(int_of(pgw_done(c), 1), 1);
+	REQUIRE_INT(int_of(pgw_done(c), 3), 3);
 }
 
 /* The server forgot the statements (DEALLOCATE ALL): the batch's first execute fails with
@@ -170,6 +189,7 @@ int main(void)
 	one_sync(fd, c);
 	failure_resends(fd, c);
 	query_ends_batch(fd, c);
+	queries_batch(fd, c);
 	reprepare_in_batch(fd, c);
 	one_sync(fd, c);
 	REQUIRE(!rs_pgw_conn_broken(c));
