@@ -87,10 +87,19 @@ static void one_sync(int fd, struct rs_pgw_conn *c)
  * before and after it (rolled back, skipped) go again and are committed
  * exactly once.
  */
+/* The batch's failed execute is answered first, with its error. */
+static void failed_first(struct rs_pgw_conn *c, void *user, const char *sqlstate)
+{
+	struct rs_pgw_done d = pgw_done(c);
+
+	REQUIRE(d.user == user && d.status == 0 && !d.res->ok, "the failed one first");
+	REQUIRE_STR(d.res->err.sqlstate, sqlstate);
+	rs_pg_result_free(d.res);
+}
+
 static void failure_resends(int fd, struct rs_pgw_conn *c)
 {
 	struct rs_pgw_stats before, after;
-	struct rs_pgw_done d;
 	struct rs_pg_result *r;
 	int64_t n, sum;
 
@@ -101,10 +110,7 @@ static void failure_resends(int fd, struct rs_pgw_conn *c)
 	exec_int(c, "b_ins", "INSERT INTO b_t VALUES ($1) RETURNING a", 2, 3);
 	exec_int(c, "b_mul", "SELECT $1::int4 * 2", 21, 4);
 	REQUIRE(!pgw_sock_drain(fd, c));
-	d = pgw_done(c);
-	REQUIRE(d.user == (void *)2 && d.status == 0 && !d.res->ok, "the failed one first");
-	REQUIRE_STR(d.res->err.sqlstate, "22012");
-	rs_pg_result_free(d.res);
+	failed_first(c, (void *)2, "22012");
 	REQUIRE_INT(int_of(pgw_done(c), 1), 1);
 	REQUIRE_INT(int_of(pgw_done(c), 3), 2);
 	REQUIRE_INT(int_of(pgw_done(c), 4), 42);
@@ -139,7 +145,6 @@ static void query_ends_batch(int fd, struct rs_pgw_conn *c)
 static void queries_batch(int fd, struct rs_pgw_conn *c)
 {
 	char types[64];
-	struct rs_pgw_done d;
 
 	REQUIRE(!rs_pgw_conn_query(c, "SELECT 1", (void *)1));
 	REQUIRE(!rs_pgw_conn_query(c, "SELECT 1 / 0", (void *)2));
@@ -147,10 +152,7 @@ static void queries_batch(int fd, struct rs_pgw_conn *c)
 	pgw_out_types(c, types, sizeof(types));
 	REQUIRE_STR(types, "PBDEPBDEPBDES");
 	REQUIRE(!pgw_sock_drain(fd, c));
-	d = pgw_done(c);
-	REQUIRE(d.user == (void *)2 && d.status == 0 && !d.res->ok, "the failed one first");
-	REQUIRE_STR(d.res->err.sqlstate, "22012");
-	rs_pg_result_free(d.res);
+	failed_first(c, (void *)2, "22012");
 	REQUIRE_INT(int_of(pgw_done(c), 1), 1);
 	REQUIRE_INT(int_of(pgw_done(c), 3), 3);
 }
