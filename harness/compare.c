@@ -18,12 +18,16 @@
 /* A difference is significant when the rank test says so at 5% and the ratio's interval excludes 1. */
 #define ALPHA 0.05
 
-#define NMEASURES 5
-static const char *const measure_names[NMEASURES] = { "throughput", "p50", "p99", "p99.9", "CPU per request" };
+/* The server's CPU per request, then where the rest of the request's CPU went (NaN where a run did
+ * not measure it, e.g. Postgres on /plaintext: values() skips those). */
+#define NMEASURES 7
+static const char *const measure_names[NMEASURES] = { "throughput", "p50", "p99", "p99.9", "CPU per request",
+						      "Postgres CPU per request", "load generator CPU per request" };
 
 static double measure(const struct rs_export_row *r, int k)
 {
-	const double v[NMEASURES] = { r->rps, r->p50, r->p99, r->p999, r->cpu_us_per_request };
+	const double v[NMEASURES] = { r->rps, r->p50, r->p99, r->p999, r->cpu_us_per_request, r->cpu_postgres,
+				      r->cpu_loadgen };
 	return v[k];
 }
 
@@ -308,7 +312,7 @@ int rs_compare_rows_v(const struct rs_compare_side_spec *sa, const struct rs_com
 /* One table line: Markdown cells, or padded columns. */
 static void put_line(FILE *f, bool md, const char *const cells[7])
 {
-	static const int width[7] = { 10, 16, 18, 18, 22, 8, 0 };
+	static const int width[7] = { 10, 30, 18, 18, 22, 8, 0 };
 	for (int i = 0; i < 7; i++) {
 		if (md)
 			fprintf(f, "| %s ", cells[i]);

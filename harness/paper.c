@@ -38,8 +38,9 @@
  * results directory (--results), "1.36x [1.25, 1.49]" with its 95% interval
  * when compare calls it significant, else "no measurable difference (0.95x
  * [0.87, 1.02])". A side is a filter (engine=uring,variant=no-link), or
- * without '=' a run or sweep directory under DIR. MEASURE: rps, cpu (CPU per
- * request), p50, p99, p99.9. median: DIR SIDE MEASURE [WHERE]: the side's
+ * without '=' a run or sweep directory under DIR. MEASURE: rps, cpu (the server's
+ * CPU per request), cpu_pg and cpu_loadgen (Postgres' and the load generator's),
+ * p50, p99, p99.9. median: DIR SIDE MEASURE [WHERE]: the side's
  * median over its runs (latency too: the runs' percentiles, not merged) with
  * the 95% bootstrap interval of that median, three significant digits, k and
  * M. INVALID runs are left out. The marker must select exactly one configuration
@@ -273,6 +274,7 @@ static const char *measure_of(const char *key)
 {
 	static const char *const map[][2] = {
 		{ "rps", "throughput" }, { "cpu", "CPU per request" }, { "p50", "p50" }, { "p99", "p99" }, { "p99.9", "p99.9" },
+		{ "cpu_pg", "Postgres CPU per request" }, { "cpu_loadgen", "load generator CPU per request" },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(map[i][0], key))
@@ -300,8 +302,8 @@ static int inline_text(bool median, char *spec, const char *results, const char 
 		w[nw < 8 ? nw++ : 7] = t;
 	const char *measure = nw >= need && nw <= need + 1 ? measure_of(w[need - 1]) : NULL;
 	if (!measure) {
-		fprintf(stderr, "ringside paper: %s: needs DIR %s MEASURE [where], MEASURE one of rps, cpu, p50, p99, "
-				"p99.9: old text kept\n", what, median ? "SIDE" : "A B");
+		fprintf(stderr, "ringside paper: %s: needs DIR %s MEASURE [where], MEASURE one of rps, cpu, cpu_pg, "
+				"cpu_loadgen, p50, p99, p99.9: old text kept\n", what, median ? "SIDE" : "A B");
 		return -EINVAL;
 	}
 	snprintf(root, sizeof(root), "%s/%s", results, w[0]);

@@ -1,4 +1,4 @@
-/* test_compare.c - `harness compare` on synthetic run sets: a known 1.3x throughput difference is found, identical sets show none. */
+/* test_compare.c - `harness compare` on synthetic run sets: a known 1.3x throughput (and 0.6x Postgres CPU) difference is found, identical sets show none. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,8 +8,9 @@
 
 #include "runlib.h"
 
-/* A run.json with throughput rps (the latencies scale inversely) in root/sub. */
-static void write_run(const char *root, const char *sub, const char *engine, double rps)
+/* A run.json with throughput rps (the latencies scale inversely) and Postgres' CPU per request pg_us
+ * (the load generator's a constant 5 µs) in root/sub. */
+static void write_run(const char *root, const char *sub, const char *engine, double rps, double pg_us)
 {
 	char dir[4200], path[4300];
 	snprintf(dir, sizeof(dir), "%s/%s", root, sub);
@@ -22,8 +23,9 @@ static void write_run(const char *root, const char *sub, const char *engine, dou
 		" \"pool\": 8, \"pg_mode\": \"exclusive\", \"partial\": false,\n"
 		" \"summary\": {\"requests\": 1000, \"rps\": %.1f, \"errors\": {\"total\": 0},\n"
 		"   \"latency_us\": {\"p50\": %.0f, \"p99\": %.0f, \"p999\": %.0f}},\n"
-		" \"server\": {\"cpu_us_per_request\": %.3f}}\n",
-		engine, rps, 64e6 / rps, 3 * 64e6 / rps, 5 * 64e6 / rps, 1e6 / rps);
+		" \"server\": {\"cpu_us_per_request\": %.3f},\n"
+		" \"cpu_us_per_request\": {\"server\": %.3f, \"postgres\": %.3f, \"loadgen\": 5}}\n",
+		engine, rps, 64e6 / rps, 3 * 64e6 / rps, 5 * 64e6 / rps, 1e6 / rps, 1e6 / rps, pg_us);
 	fclose(f);
 }
 
@@ -51,9 +53,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 10; i++) {
 		char sub[32];
 		snprintf(sub, sizeof(sub), "%d", i + 1);
-		write_run(a, sub, "epoll", spread(i, 20000));
-		write_run(b, sub, "uring", 1.3 * spread(i + 3, 20000));
-		write_run(a2, sub, "epoll", spread(i, 20000));
+		write_run(a, sub, "epoll", spread(i, 20000), spread(i, 10));
+		write_run(b, sub, "uring", 1.3 * spread(i + 3, 20000), 0.6 * spread(i + 3, 10));
+		write_run(a2, sub, "epoll", spread(i, 20000), spread(i, 10));
 	}
 
 	/* Directories: the 1.3x throughput, and the latencies' 1/1.3, found. */
@@ -62,6 +64,11 @@ int main(int argc, char **argv)
 	REQUIRE(strstr(out, "uring is 1.30x [1.2") && strstr(out, "epoll on /select42 throughput"),
 	      "no 'uring is 1.30x [...] epoll on /select42 throughput'");
 	REQUIRE(strstr(out, "uring is 0.77x"), "p99 at 1/1.3 not found");
+	/* Where the rest of the CPU went: Postgres' 0.6x found, the load generator's equal. */
+	REQUIRE(strstr(out, "uring is 0.60x [0.5") && strstr(out, "epoll on /select42 Postgres CPU per request"),
+	      "no 'uring is 0.60x [...] epoll on /select42 Postgres CPU per request'");
+	REQUIRE(strstr(out, "no significant difference (p=1) on /select42 load generator CPU per request"),
+	      "equal load generator CPU: a difference found, or no row");
 
 	/* Filters over --results, as TSV: ratio's interval holds 1.3 and excludes 1, p small. */
 	snprintf(results, sizeof(results), "--results=%s", root);
