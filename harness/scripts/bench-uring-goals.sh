@@ -12,7 +12,8 @@
 # and pgbench -M simple -c 8 -j 1 "SELECT 42" pinned where the reactor goes, its tps and its own CPU
 # per transaction (user+sys from /proc, the middle DURATION-1 s).
 # Then goals.tsv: each goal, the measured value with its 95% interval where compare gives one, the
-# target and whether it is met (a ratio is met when its whole interval is on the right side).
+# target and whether it is met (a ratio is met when its whole interval is on the right side), and
+# attribution.tsv: each database cell's CPU per request by where it goes, pgbench's per transaction beside it.
 #
 # Usage: harness/scripts/bench-uring-goals.sh   (env: ROUNDS=5 DURATION=4 WARMUP=1 CONNS=64 POOL=8
 #        URING_FLAGS="--uring-no=..." (uring's server flags) OUT=results/runs/uring-goals-<time>
@@ -58,21 +59,24 @@ echo "SELECT 42;" >"$OUT/select42.sql"
 pgbench_round() {
 	taskset -c "$srv_cpu" pgbench -n -M simple -c 8 -j 1 -T "$DURATION" -f "$OUT/select42.sql" "$url" \
 		>"$OUT/pgbench-$1.out" 2>&1 &
-	local pgb=$! t0 t1
+	local pgb=$! t0 t1 p0 p1
 	sleep 0.5
 	t0=$(cpu_ticks $pgb)
+	p0=$(pg_ticks "$build/pg/data/postmaster.pid")
 	sleep "$((DURATION - 1))"
 	t1=$(cpu_ticks $pgb)
+	p1=$(pg_ticks "$build/pg/data/postmaster.pid")
 	wait $pgb
 	local tps
 	tps=$(awk '/^tps/ { print $3; exit }' "$OUT/pgbench-$1.out")
-	# µs of pgbench's CPU per transaction over the sampled DURATION-1 s
-	echo "$1 $tps $t0 $t1" | awk -v hz="$(getconf CLK_TCK)" -v s="$((DURATION - 1))" \
-		'{ printf "%s\t%s\t%.2f\n", $1, $2, 1e6 * ($4 - $3) / hz / ($2 * s) }' >>"$OUT/pgbench.tsv"
+	# µs of pgbench's and of Postgres' CPU per transaction over the sampled DURATION-1 s
+	echo "$1 $tps $t0 $t1 $p0 $p1" | awk -v hz="$(getconf CLK_TCK)" -v s="$((DURATION - 1))" \
+		'{ printf "%s\t%s\t%.2f\t%.2f\n", $1, $2, 1e6 * ($4 - $3) / hz / ($2 * s), 1e6 * ($6 - $5) / hz / ($2 * s) }' \
+		>>"$OUT/pgbench.tsv"
 }
 
 # ROUNDS=0 with an existing OUT: goals.tsv again from its runs, nothing measured.
-[ "$ROUNDS" -eq 0 ] || printf 'round\ttps\tcpu_us_per_tx\n' >"$OUT/pgbench.tsv"
+[ "$ROUNDS" -eq 0 ] || printf 'round\ttps\tcpu_us_per_tx\tpostgres_cpu_us_per_tx\n' >"$OUT/pgbench.tsv"
 n=${#cells[@]}
 for round in $(seq "$ROUNDS"); do
 	for i in $(seq 0 $((n - 1))); do
@@ -102,7 +106,7 @@ cmp() {
 	"$h" compare "$OUT/runs/$1" "$OUT/runs/$2" --format=tsv "${inc[@]}" 2>>"$OUT/compare.log" |
 		awk -F'\t' -v m="$3" '$7 == m { print $9, $11, $12, $13, $14; exit }'
 }
-med() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+med() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 pg_tps=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f2 | med)
 pg_cpu=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f3 | med)
 
@@ -147,5 +151,22 @@ pg_cpu=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f3 | med)
 	read -r x_rps _ _ _ _ <<<"$(cmp s42/uring s42/uring throughput)"
 	row "s42 exclusive req/s / pgbench tps ($pg_tps)" "$(awk -v a="$x_rps" -v b="$pg_tps" 'BEGIN { if (a != "") print a / b }')" - - ">=" 0.8
 } >"$OUT/goals.tsv"
+# Where each request's CPU goes (the exclusive pool's gap to pgbench): medians per cell from export, pgbench's
+# client and Postgres per transaction beside them; total = what the machine's CPUs spend per request.
+"$h" export --group --results="$OUT/runs" "${inc[@]}" >"$OUT/cells.tsv" 2>>"$OUT/compare.log"
+{
+	printf 'cell\truns\treq_s\tserver_user\tserver_sys\tpostgres\tloadgen_or_client\ttotal_us\n'
+	awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$c["workload"] ~ /select42|fortunes/ {
+			pg = $c["cpu_us_postgres"]; lg = $c["cpu_us_loadgen"]
+			printf "%s /%s %s %s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", $c["engine"], $c["workload"], $c["pg_mode"],
+				$c["server_flags"], $c["runs"], $c["rps"], $c["cpu_us_server_user"], $c["cpu_us_server_sys"], pg, lg,
+				$c["cpu_us_server_user"] + $c["cpu_us_server_sys"] + pg + lg }' "$OUT/cells.tsv"
+	pg_pg=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f4 | grep . | med)
+	[ -z "$pg_pg" ] || awk -v t="$pg_tps" -v c="$pg_cpu" -v p="$pg_pg" -v n="$(tail -n +2 "$OUT/pgbench.tsv" | wc -l)" \
+		'BEGIN { printf "pgbench -c 8 simple\t%d\t%.0f\t-\t-\t%.2f\t%.2f\t%.2f\n", n, t, p, c, p + c }'
+} >"$OUT/attribution.tsv"
 column -t -s "$(printf '\t')" "$OUT/goals.tsv"
+echo
+column -t -s "$(printf '\t')" "$OUT/attribution.tsv"
 echo "bench-uring-goals: $OUT (runs/, pgbench.tsv, goals.tsv; harness compare on any two runs/ cells)" >&2

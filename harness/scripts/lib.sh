@@ -2,6 +2,15 @@
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 # user+sys clock ticks of a process so far
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# user+sys clock ticks of a Postgres cluster so far: the postmaster's own and its reaped children's
+# (cutime, cstime) plus each live child's (backends, background processes); $1 is its postmaster.pid
+pg_ticks() {
+	local pm
+	pm=$(head -n 1 "$1")
+	{ awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat"
+	  for c in $(pgrep -P "$pm"); do awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null; done; } |
+		awk '{ t += $1 } END { print t }'
+}
 # "reactor=1 worker=0 iou-wrk=0 other=0" from /proc/PID/task/*/comm
 threads_by_kind() {
 	awk '/^rs-reactor/ { r++ } /^rs-worker/ { w++ } /^iou-wrk/ { i++ } !/^(rs-reactor|rs-worker|iou-wrk)/ { o++ }
