@@ -1,102 +1,11 @@
-/* conn.c - the sans-I/O PostgreSQL v3 connection state machine: startup, auth, pipelined requests. */
-#include "conn.h"
-
+/* conn.c - the sans-I/O PostgreSQL v3 connection state machine: pipelined requests, their replies, batches under one Sync (startup in conn_startup.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
-#include "scram.h"
-
-#define IN_KEEP_DEFAULT (16 * 1024)
-#define RECV_MIN 2048
-#define RECV_AHEAD_MAX (1024 * 1024)
-#define FREE_REQS_MAX 64
-#define STMT_NAME_MAX 63
-
-enum phase { PH_NEW, PH_STARTUP, PH_READY, PH_BROKEN };
-/* REQ_SYNC: the Sync closing a batch of executes (cfg.sync_per_batch); no caller waits on it. */
-enum req_kind { REQ_QUERY, REQ_PREPARE, REQ_EXECUTE, REQ_SYNC };
-
-/* What the conn believes the server holds for a statement name. */
-enum stmt_state {
-	ST_PENDING,     /* a Parse is in flight */
-	ST_READY,       /* the server confirmed it */
-	ST_STALE,       /* the server lost it or its plan is stale: Close + Parse before use */
-};
-
-struct stmt {
-	char *name;
-	char *sql;
-	uint32_t *types;
-	int ntypes;
-	enum stmt_state state;
-};
-
-struct req {
-	struct req *next;
-	void *user;
-	struct rs_pg_result *res;
-	int status;                 /* 0, or -ENOMEM / -E2BIG while building the result */
-	enum req_kind kind;
-	bool have_cols;             /* RowDescription/NoData seen for the current statement */
-	bool stmt_done;             /* a statement finished: the next one replaces the result */
-	bool error;                 /* ErrorResponse seen: skip to ReadyForQuery */
-	bool parse_sent;            /* this request carries a Parse of name */
-	bool parsed;                /* ... and its ParseComplete arrived */
-	bool copy_out;              /* between CopyOutResponse and CopyDone */
-	bool may_retry;             /* name is known: may re-prepare once after 26000/0A000 */
-	bool retry;                 /* re-send at ReadyForQuery instead of completing */
-	bool batched;               /* an execute without a Sync of its own: the batch's REQ_SYNC ends it */
-	bool answered;              /* batched: its CommandComplete or ErrorResponse is in */
-	char name[STMT_NAME_MAX + 1];
-	struct rs_buf resend;       /* Bind..Sync, kept for a retry */
-};
-
-struct param {
-	char *name;
-	char *value;
-};
-
-struct rs_pgw_conn {
-	enum phase phase;
-	int status;
-	char errmsg[256];
-	bool authed;
-	bool have_startup_err;
-	struct rs_pg_error startup_err;
-
-	char *user, *password, *database, *appname, *nonce;
-	size_t in_keep;
-	struct rs_buf in, out;
-
-	struct req *head, *tail;            /* sent, in wire order */
-	struct req *done_head, *done_tail;  /* finished, not yet collected */
-	struct req *free_reqs;
-	size_t npending, nfree;
-	/* Sync per batch: executes queued since the last Sync, the request now
-	 * receiving messages (a batch's answers precede its ReadyForQuery), and
-	 * whether one of the batch failed (Postgres then skips the rest to the Sync). */
-	bool sync_per_batch;
-	size_t unsynced, nsyncs;
-	struct req *cur;
-	bool batch_failed;
-
-	struct stmt *stmts;
-	size_t nstmts, stmts_cap;
-	struct param *params;
-	size_t nparams;
-
-	int32_t pid;
-	char key[256];
-	size_t keylen;
-	char txstatus;
-	struct rs_pgw_stats stats;
-	struct rs_scram scram;
-	bool sasl;                          /* a SCRAM exchange is in progress */
-};
+#include "conn_int.h"
 
 /* ---- small helpers ---- */
 
@@ -213,8 +122,7 @@ static void answered(struct rs_pgw_conn *c, struct req *r)
 }
 
 /* Break the connection: every pending request completes with err. Returns err. */
-__attribute__((format(printf, 3, 4)))
-static int conn_fail(struct rs_pgw_conn *c, int err, const char *fmt, ...)
+int rs_pgwc_fail(struct rs_pgw_conn *c, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -240,9 +148,9 @@ static int conn_fail(struct rs_pgw_conn *c, int err, const char *fmt, ...)
 	return err;
 }
 
-static int violation(struct rs_pgw_conn *c, const struct rs_pgw_msg *m, const char *what)
+int rs_pgwc_violation(struct rs_pgw_conn *c, const struct rs_pgw_msg *m, const char *what)
 {
-	return conn_fail(c, -EPROTO, "protocol violation: %s (message '%c')", what,
+	return rs_pgwc_fail(c, -EPROTO, "protocol violation: %s (message '%c')", what,
 			 m->type >= 32 && m->type < 127 ? m->type : '?');
 }
 
@@ -309,227 +217,6 @@ static int put_reparse(struct rs_buf *out, const struct stmt *s)
 	return err ? err : rs_pgw_put_parse(out, s->name, s->sql, s->ntypes, s->types);
 }
 
-/* ---- startup and authentication ---- */
-
-static int auth_password(struct rs_pgw_conn *c, const struct rs_pgw_auth *a)
-{
-	char md5[RS_PG_MD5_LEN + 1];
-	int err;
-
-	if (!c->password)
-		return conn_fail(c, -EACCES, "server asks for a password and none was given");
-	if (a->code == RS_PGW_AUTH_CLEARTEXT)
-		return rs_pgw_put_password(&c->out, c->password);
-	err = rs_pg_md5_password(c->user, c->password, a->salt, md5);
-	if (!err)
-		err = rs_pgw_put_password(&c->out, md5);
-	return err ? conn_fail(c, err, "md5 password hashing failed") : 0;
-}
-
-static int auth_sasl_start(struct rs_pgw_conn *c, const struct rs_pgw_auth *a)
-{
-	struct rs_buf first = { 0 };
-	int err;
-
-	if (c->sasl || !rs_pgw_auth_has_mech(a, RS_SCRAM_MECH))
-		return conn_fail(c, -EPROTONOSUPPORT,
-				 "server offers no supported SASL mechanism (need %s)", RS_SCRAM_MECH);
-	if (!c->password)
-		return conn_fail(c, -EACCES, "server asks for a password and none was given");
-	err = rs_scram_start(&c->scram, "", c->nonce, &first);
-	if (!err) {
-		c->sasl = true;
-		err = rs_pgw_put_sasl_initial(&c->out, RS_SCRAM_MECH, first.data, first.len);
-	}
-	rs_buf_free(&first);
-	return err ? conn_fail(c, err, "cannot start SCRAM exchange") : 0;
-}
-
-static int auth_sasl_continue(struct rs_pgw_conn *c, const struct rs_pgw_auth *a)
-{
-	struct rs_buf final = { 0 };
-	int err;
-
-	if (!c->sasl)
-		return conn_fail(c, -EPROTO, "SASLContinue without a SASL exchange");
-	err = rs_scram_continue(&c->scram, c->password, a->data, a->len, &final);
-	if (!err)
-		err = rs_pgw_put_sasl_response(&c->out, final.data, final.len);
-	rs_buf_free(&final);
-	if (err)
-		return conn_fail(c, err, "%s", c->scram.why ? c->scram.why : "SCRAM failed");
-	return 0;
-}
-
-static int auth_sasl_final(struct rs_pgw_conn *c, const struct rs_pgw_auth *a)
-{
-	int err;
-
-	if (!c->sasl)
-		return conn_fail(c, -EPROTO, "SASLFinal without a SASL exchange");
-	err = rs_scram_finish(&c->scram, a->data, a->len);
-	if (err)
-		return conn_fail(c, err, "%s", c->scram.why ? c->scram.why : "SCRAM failed");
-	/* The server proved it knows the password; AuthenticationOk follows. */
-	rs_scram_clear(&c->scram);
-	c->sasl = false;
-	return 0;
-}
-
-static int on_auth(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
-{
-	struct rs_pgw_auth a;
-
-	if (rs_pgw_auth(m, &a))
-		return violation(c, m, "malformed Authentication message");
-	switch (a.code) {
-	case RS_PGW_AUTH_OK:
-		/* A server that skips SASLFinal has not proved it knows the password. */
-		if (c->sasl)
-			return conn_fail(c, -EBADMSG, "server ended SCRAM without its signature");
-		c->authed = true;
-		return 0;
-	case RS_PGW_AUTH_CLEARTEXT:
-	case RS_PGW_AUTH_MD5:
-		return auth_password(c, &a);
-	case RS_PGW_AUTH_SASL:
-		return auth_sasl_start(c, &a);
-	case RS_PGW_AUTH_SASL_CONTINUE:
-		return auth_sasl_continue(c, &a);
-	case RS_PGW_AUTH_SASL_FINAL:
-		return auth_sasl_final(c, &a);
-	}
-	return conn_fail(c, -EPROTONOSUPPORT,
-			 "authentication method %d not supported (trust, password, md5 and "
-			 "scram-sha-256 are)", (int)a.code);
-}
-
-static int fields_to_error(const struct rs_pgw_fields *f, struct rs_pg_error *e)
-{
-	const char *sev = f->severity_nl ? f->severity_nl : f->severity;
-
-	memset(e, 0, sizeof(*e));
-	snprintf(e->severity, sizeof(e->severity), "%s", sev ? sev : "ERROR");
-	snprintf(e->sqlstate, sizeof(e->sqlstate), "%s", f->sqlstate ? f->sqlstate : "XX000");
-	e->message = strdup(f->message ? f->message : "");
-	e->detail = f->detail ? strdup(f->detail) : NULL;
-	e->hint = f->hint ? strdup(f->hint) : NULL;
-	if (!e->message || (f->detail && !e->detail) || (f->hint && !e->hint)) {
-		rs_pg_error_clear(e);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int on_startup_error(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
-{
-	struct rs_pgw_fields f;
-
-	if (rs_pgw_parse_fields(m, &f))
-		return violation(c, m, "malformed ErrorResponse");
-	if (!fields_to_error(&f, &c->startup_err))
-		c->have_startup_err = true;
-	return conn_fail(c, rs_pg_sqlstate_errno(f.sqlstate ? f.sqlstate : ""),
-			 "server refused the connection: %s (SQLSTATE %s)",
-			 f.message ? f.message : "", f.sqlstate ? f.sqlstate : "?");
-}
-
-static int on_backend_key(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
-{
-	const char *key;
-
-	if (rs_pgw_backend_key(m, &c->pid, &key, &c->keylen))
-		return violation(c, m, "malformed BackendKeyData");
-	memcpy(c->key, key, c->keylen);
-	return 0;
-}
-
-static int on_startup_msg(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
-{
-	struct rs_pgw_cur names;
-	int32_t minor, nopts;
-
-	switch (m->type) {
-	case RS_PGW_AUTH:
-		if (c->authed)
-			return violation(c, m, "authentication after AuthenticationOk");
-		return on_auth(c, m);
-	case RS_PGW_ERROR:
-		return on_startup_error(c, m);
-	case RS_PGW_BACKEND_KEY:
-		return on_backend_key(c, m);
-	case RS_PGW_NEGOTIATE_VERSION:
-		/* We ask for 3.0 without options: any answer is one we can live with. */
-		return rs_pgw_negotiate(m, &minor, &nopts, &names) ?
-		       violation(c, m, "malformed NegotiateProtocolVersion") : 0;
-	case RS_PGW_READY:
-		if (!c->authed || rs_pgw_ready(m, &c->txstatus))
-			return violation(c, m, "ReadyForQuery before authentication");
-		c->phase = PH_READY;
-		return 0;
-	}
-	return violation(c, m, "unexpected message during startup");
-}
-
-/* ---- asynchronous messages, valid in any phase ---- */
-
-static int on_param_status(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
-{
-	const char *name, *value;
-	struct param *p;
-	char *v;
-
-	if (rs_pgw_param_status(m, &name, &value))
-		return violation(c, m, "malformed ParameterStatus");
-	for (size_t i = 0; i < c->nparams; i++) {
-		if (!strcmp(c->params[i].name, name)) {
-			v = strdup(value);
-			if (!v)
-				return 0; /* keep the old value: losing one is harmless */
-			free(c->params[i].value);
-			c->params[i].value = v;
-			return 0;
-		}
-	}
-	p = realloc(c->params, (c->nparams + 1) * sizeof(*p));
-	if (!p)
-		return 0;
-	c->params = p;
-	p[c->nparams].name = strdup(name);
-	p[c->nparams].value = strdup(value);
-	if (!p[c->nparams].name || !p[c->nparams].value) {
-		free(p[c->nparams].name);
-		free(p[c->nparams].value);
-		return 0;
-	}
-	c->nparams++;
-	return 0;
-}
-
-/* 1 when m was asynchronous (and handled), 0 when not, <0 on a violation. */
-static int on_async(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
-{
-	struct rs_pgw_fields f;
-	const char *chan, *payload;
-	int32_t pid;
-
-	switch (m->type) {
-	case RS_PGW_NOTICE:
-		if (rs_pgw_parse_fields(m, &f))
-			return violation(c, m, "malformed NoticeResponse");
-		c->stats.notices++;
-		return 1;
-	case RS_PGW_NOTIFICATION:
-		if (rs_pgw_notification(m, &pid, &chan, &payload))
-			return violation(c, m, "malformed NotificationResponse");
-		c->stats.notifications++;
-		return 1;
-	case RS_PGW_PARAM_STATUS:
-		return on_param_status(c, m) < 0 ? -EPROTO : 1;
-	}
-	return 0;
-}
-
 /* ---- replies to requests ---- */
 
 /* Statement-level messages of a multi-statement query: a new statement replaces the result. */
@@ -580,13 +267,13 @@ static int on_error(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 	int err;
 
 	if (rs_pgw_parse_fields(m, &f))
-		return violation(c, m, "malformed ErrorResponse");
+		return rs_pgwc_violation(c, m, "malformed ErrorResponse");
 	sev = f.severity_nl ? f.severity_nl : f.severity;
 	fatal = sev && (!strcmp(sev, "FATAL") || !strcmp(sev, "PANIC"));
 	if (r && r->kind == REQ_SYNC && !fatal)
 		r = NULL; /* a batch's requests are all answered: nothing the error can belong to */
 	if (!r)
-		return conn_fail(c, fatal ? -ECONNRESET : -EPROTO, "server error while idle: %s (%s)",
+		return rs_pgwc_fail(c, fatal ? -ECONNRESET : -EPROTO, "server error while idle: %s (%s)",
 				 f.message ? f.message : "", f.sqlstate ? f.sqlstate : "?");
 	if (!r->error && !r->status) {
 		err = rs_pg_result_set_error(r->res, sev, f.sqlstate, f.message, f.detail, f.hint);
@@ -607,7 +294,7 @@ static int on_error(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 	r->retry = false;
 	if (r == c->head && r->kind != REQ_SYNC)
 		req_complete(c, pending_pop(c), r->status);
-	return conn_fail(c, -ECONNRESET, "server closed the session: %s (%s)",
+	return rs_pgwc_fail(c, -ECONNRESET, "server closed the session: %s (%s)",
 			 f.message ? f.message : "", f.sqlstate ? f.sqlstate : "?");
 }
 
@@ -673,7 +360,7 @@ static int batch_ready(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 		tail = &r->next;
 	}
 	if (!r)
-		return violation(c, m, "ReadyForQuery ending a batch whose Sync was not sent");
+		return rs_pgwc_violation(c, m, "ReadyForQuery ending a batch whose Sync was not sent");
 	req_put(c, pending_pop(c));
 	while ((r = again)) {
 		again = r->next;
@@ -694,7 +381,7 @@ static int on_ready(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 	int err;
 
 	if (rs_pgw_ready(m, &c->txstatus))
-		return violation(c, m, "malformed ReadyForQuery");
+		return rs_pgwc_violation(c, m, "malformed ReadyForQuery");
 	if (c->head->batched || c->head->kind == REQ_SYNC)
 		return batch_ready(c, m);
 	r = pending_pop(c);
@@ -718,15 +405,15 @@ static int on_row_desc(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw
 	int err;
 
 	if (rs_pgw_rowdesc(m, &n, &cur))
-		return violation(c, m, "malformed RowDescription");
+		return rs_pgwc_violation(c, m, "malformed RowDescription");
 	scan = cur;
 	for (uint16_t i = 0; i < n; i++) {
 		if (rs_pgw_rowdesc_col(&scan, &col))
-			return violation(c, m, "malformed RowDescription");
+			return rs_pgwc_violation(c, m, "malformed RowDescription");
 		names += col.namelen;
 	}
 	if (scan.p != scan.end)
-		return violation(c, m, "trailing bytes in RowDescription");
+		return rs_pgwc_violation(c, m, "trailing bytes in RowDescription");
 	if (r->error || r->status)
 		return 0;
 	stmt_begin(r);
@@ -750,22 +437,22 @@ static int on_data_row(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw
 	int err;
 
 	if (!r->have_cols && !r->error && !r->status)
-		return violation(c, m, "DataRow without RowDescription");
+		return rs_pgwc_violation(c, m, "DataRow without RowDescription");
 	if (r->error || r->status)
 		return 0;
 	if (rs_pgw_datarow(m, &n, &cur) || n != r->res->ncols)
-		return violation(c, m, "DataRow does not match RowDescription");
+		return rs_pgwc_violation(c, m, "DataRow does not match RowDescription");
 	err = rs_pg_result_add_row(r->res);
 	for (uint16_t i = 0; !err && i < n; i++) {
 		if (rs_pgw_datarow_val(&cur, &v, &len))
-			return violation(c, m, "malformed DataRow");
+			return rs_pgwc_violation(c, m, "malformed DataRow");
 		err = rs_pg_result_add_value(r->res, v, len);
 	}
 	if (err) {
 		req_oom(r, err);
 		return 0;
 	}
-	return cur.p == cur.end ? 0 : violation(c, m, "trailing bytes in DataRow");
+	return cur.p == cur.end ? 0 : rs_pgwc_violation(c, m, "trailing bytes in DataRow");
 }
 
 static int on_command_complete(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw_msg *m)
@@ -774,7 +461,7 @@ static int on_command_complete(struct rs_pgw_conn *c, struct req *r, const struc
 	size_t len;
 
 	if (rs_pgw_command_complete(m, &tag, &len))
-		return violation(c, m, "malformed CommandComplete");
+		return rs_pgwc_violation(c, m, "malformed CommandComplete");
 	if (r->error || r->status) {
 		answered(c, r);
 		return 0;
@@ -794,11 +481,11 @@ static int on_marker(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw_m
 	struct stmt *s;
 
 	if (rs_pgw_empty(m))
-		return violation(c, m, "non-empty marker message");
+		return rs_pgwc_violation(c, m, "non-empty marker message");
 	switch (m->type) {
 	case RS_PGW_PARSE_COMPLETE:
 		if (!r->parse_sent)
-			return violation(c, m, "ParseComplete without Parse");
+			return rs_pgwc_violation(c, m, "ParseComplete without Parse");
 		r->parsed = true;
 		s = r->name[0] ? stmt_find(c, r->name) : NULL;
 		if (s && s->state == ST_PENDING)
@@ -822,7 +509,7 @@ static int on_marker(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw_m
 		return 0;
 	case RS_PGW_COPY_DONE:
 		if (!r->copy_out)
-			return violation(c, m, "CopyDone outside COPY TO STDOUT");
+			return rs_pgwc_violation(c, m, "CopyDone outside COPY TO STDOUT");
 		r->copy_out = false;
 		return 0;
 	}
@@ -838,10 +525,10 @@ static int on_copy(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw_msg
 
 	if (m->type == RS_PGW_COPY_DATA) {
 		/* COPY TO STDOUT data is drained: the result keeps only the "COPY n" tag. */
-		return r->copy_out ? 0 : violation(c, m, "CopyData outside COPY TO STDOUT");
+		return r->copy_out ? 0 : rs_pgwc_violation(c, m, "CopyData outside COPY TO STDOUT");
 	}
 	if (rs_pgw_copy_response(m, &fmt, &ncols, &fmts))
-		return violation(c, m, "malformed CopyResponse");
+		return rs_pgwc_violation(c, m, "malformed CopyResponse");
 	if (m->type == RS_PGW_COPY_OUT) {
 		r->copy_out = true;
 		return 0;
@@ -852,12 +539,12 @@ static int on_copy(struct rs_pgw_conn *c, struct req *r, const struct rs_pgw_msg
 	 * eaten; only a lone request can be answered with CopyFail.
 	 */
 	if (r->next)
-		return conn_fail(c, -EPROTO, "COPY FROM STDIN with requests pipelined behind it");
+		return rs_pgwc_fail(c, -EPROTO, "COPY FROM STDIN with requests pipelined behind it");
 	err = rs_pgw_put_copy_fail(&c->out, "ringside: COPY FROM STDIN is not supported");
 	/* Extended protocol: our first Sync was swallowed in copy mode; end the error with another. */
 	if (!err && r->kind != REQ_QUERY)
 		err = rs_pgw_put_sync(&c->out);
-	return err ? conn_fail(c, err, "cannot queue CopyFail") : 0;
+	return err ? rs_pgwc_fail(c, err, "cannot queue CopyFail") : 0;
 }
 
 static int on_reply(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
@@ -867,12 +554,12 @@ static int on_reply(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 	if (m->type == RS_PGW_ERROR)
 		return on_error(c, m);
 	if (!c->head)
-		return violation(c, m, "message with no request pending");
+		return rs_pgwc_violation(c, m, "message with no request pending");
 	if (m->type == RS_PGW_READY)
 		return on_ready(c, m);
 	r = current(c);
 	if (!r || r->kind == REQ_SYNC)
-		return violation(c, m, "message after every request of a batch was answered");
+		return rs_pgwc_violation(c, m, "message after every request of a batch was answered");
 	switch (m->type) {
 	case RS_PGW_ROW_DESC:
 		return on_row_desc(c, r, m);
@@ -893,24 +580,24 @@ static int on_reply(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 		uint16_t n;
 
 		return rs_pgw_param_desc(m, &n, &cur) ?
-		       violation(c, m, "malformed ParameterDescription") : 0;
+		       rs_pgwc_violation(c, m, "malformed ParameterDescription") : 0;
 	}
 	case RS_PGW_COPY_IN:
 	case RS_PGW_COPY_OUT:
 	case RS_PGW_COPY_DATA:
 		return on_copy(c, r, m);
 	}
-	return violation(c, m, "unexpected message type");
+	return rs_pgwc_violation(c, m, "unexpected message type");
 }
 
 static int handle(struct rs_pgw_conn *c, const struct rs_pgw_msg *m)
 {
-	int err = on_async(c, m);
+	int err = rs_pgwc_on_async(c, m);
 
 	if (err)
 		return err < 0 ? err : 0;
 	if (c->phase == PH_STARTUP)
-		return on_startup_msg(c, m);
+		return rs_pgwc_on_startup(c, m);
 	return on_reply(c, m);
 }
 
@@ -924,7 +611,7 @@ static int process(struct rs_pgw_conn *c)
 	while (c->phase != PH_BROKEN) {
 		n = rs_pgw_msg_next(rs_buf_head(&c->in), c->in.len, &m);
 		if (n < 0)
-			return conn_fail(c, -EPROTO, "protocol violation: invalid message length");
+			return rs_pgwc_fail(c, -EPROTO, "protocol violation: invalid message length");
 		if (!n)
 			break;
 		handle(c, &m);
@@ -965,7 +652,7 @@ int rs_pgw_received(struct rs_pgw_conn *c, size_t n)
 	if (c->phase == PH_BROKEN)
 		return c->status;
 	if (!n)
-		return conn_fail(c, -ECONNRESET, "server closed the connection");
+		return rs_pgwc_fail(c, -ECONNRESET, "server closed the connection");
 	if (n > rs_buf_room(&c->in))
 		return -EINVAL;
 	c->in.len += n;
@@ -1021,7 +708,7 @@ static int close_batch(struct rs_pgw_conn *c)
 struct rs_buf *rs_pgw_out(struct rs_pgw_conn *c)
 {
 	if (c->unsynced && c->phase == PH_READY && close_batch(c))
-		conn_fail(c, -ENOMEM, "cannot queue a batch's Sync");
+		rs_pgwc_fail(c, -ENOMEM, "cannot queue a batch's Sync");
 	return &c->out;
 }
 
@@ -1307,7 +994,7 @@ int rs_pgw_conn_terminate(struct rs_pgw_conn *c)
 
 void rs_pgw_conn_abort(struct rs_pgw_conn *c, int err)
 {
-	conn_fail(c, err, "aborted by the caller (%s)", strerror(-err));
+	rs_pgwc_fail(c, err, "aborted by the caller (%s)", strerror(-err));
 }
 
 static void req_list_free(struct req *r)
