@@ -82,11 +82,6 @@ static void one_sync(int fd, struct rs_pgw_conn *c)
 		REQUIRE_INT(int_of(pgw_done(c), i), 2 * i);
 }
 
-/*
- * One execute of a batch fails: it is answered with its error; the inserts
- * before and after it (rolled back, skipped) go again and are committed
- * exactly once.
- */
 /* The batch's failed execute is answered first, with its error. */
 static void failed_first(struct rs_pgw_conn *c, void *user, const char *sqlstate)
 {
@@ -97,6 +92,11 @@ static void failed_first(struct rs_pgw_conn *c, void *user, const char *sqlstate
 	rs_pg_result_free(d.res);
 }
 
+/*
+ * One execute of a batch fails: it is answered with its error; the inserts
+ * before and after it (rolled back, skipped) go again and are committed
+ * exactly once.
+ */
 static void failure_resends(int fd, struct rs_pgw_conn *c)
 {
 	struct rs_pgw_stats before, after;
