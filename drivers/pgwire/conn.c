@@ -7,6 +7,11 @@
 
 #include "conn_int.h"
 
+#define IN_KEEP_DEFAULT (16 * 1024)
+#define RECV_MIN 2048
+#define RECV_AHEAD_MAX (1024 * 1024)
+#define FREE_REQS_MAX 64
+
 /* ---- small helpers ---- */
 
 static int dup_opt(char **dst, const char *s, const char *def)

@@ -10,10 +10,6 @@
 #include "proto.h"
 #include "scram.h"
 
-#define IN_KEEP_DEFAULT (16 * 1024)
-#define RECV_MIN 2048
-#define RECV_AHEAD_MAX (1024 * 1024)
-#define FREE_REQS_MAX 64
 #define STMT_NAME_MAX 63
 
 enum phase { PH_NEW, PH_STARTUP, PH_READY, PH_BROKEN };
