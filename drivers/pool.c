@@ -131,6 +131,16 @@ static bool held(const struct slot *s)
 	return s->cancelling > 0;
 }
 
+/* Shared: everyone waiting can pipeline on s, idle or busy. */
+static void shared_offer(struct rs_pool *p, struct slot *s)
+{
+	struct waiter *w;
+	while (!s->doomed && (w = waiter_pop(p))) {
+		slot_use(s);
+		waiter_wake(w, s->conn, 0);
+	}
+}
+
 /* A connection just came up (or came back, or its cancel is done): give it
  * to whoever waits. */
 static void slot_offer(struct rs_pool *p, struct slot *s)
@@ -139,12 +149,7 @@ static void slot_offer(struct rs_pool *p, struct slot *s)
 	if (held(s))
 		return;
 	if (p->cfg.shared) {
-		/* Everyone waiting can pipeline on it. */
-		struct waiter *w;
-		while (!s->doomed && (w = waiter_pop(p))) {
-			slot_use(s);
-			waiter_wake(w, s->conn, 0);
-		}
+		shared_offer(p, s);
 		return;
 	}
 	struct waiter *w = waiter_pop(p);
@@ -253,9 +258,15 @@ static void canceller_main(void *arg)
 			strerror(-err));
 	p->connecting--;
 	s->cancelling--;
-	/* Released: an idle one goes to whoever waits for it meanwhile. */
-	if (!held(s) && s->state == SLOT_IDLE && !s->inflight && !stopping(p))
+	/* Released: an idle one goes to whoever waits for it meanwhile; so does a
+	 * shared one still busy (its waiters pipeline behind what it runs; left
+	 * alone they would wait for a later offer, and rs_pool_return makes none). */
+	if (held(s) || stopping(p))
+		return;
+	if (s->state == SLOT_IDLE && !s->inflight)
 		slot_offer(p, s);
+	else if (p->cfg.shared && s->state == SLOT_BUSY)
+		shared_offer(p, s);
 }
 
 /* A cancel for what s runs now (from a fiber of its own: it opens a
@@ -515,8 +526,10 @@ void rs_pool_return(struct rs_pool *p, void *c)
 		return;
 	}
 	if (p->cfg.shared) {
+		/* Idle now: waiters queued while a cancel held it get it here, or else at the
+		 * canceller's end (the slot may go idle before or after that). */
 		if (!s->inflight)
-			s->state = SLOT_IDLE;
+			slot_offer(p, s);
 		return;
 	}
 	/* Exclusive: hand it straight to the first waiter, inline (unless a
