@@ -119,6 +119,7 @@ static const struct command commands[] = {
 	{ "redis", rs_redisctl_main, "the private redis-server: start|stop|restart|status|url" },
 	{ "files", rs_files_main, "files /file serves: make [--sizes=1k,64k,1m] [--count=1000] [--dir=DIR] | dir" },
 	{ "bench-fiber", rs_bench_fiber_main, "fiber switch cost against swapcontext" },
+	{ "bench-parse", rs_bench_parse_main, "HTTP request parse cost, ns per request (pipelined batches of 16)" },
 	{ "loadgen", rs_loadgen_main, "load an HTTP server: --url [--paths] --conns [--rate] [--out=DIR]" },
 	{ "run", rs_run_main, "measure a server: --engine --workload --cores --conns --duration [--rate] [--repeat]" },
 	{ "sweep", rs_sweep_main, "a matrix of runs: --engines --workloads --cores --conns [--rates] --repeat, resumable" },

@@ -20,6 +20,8 @@ expect() {
 
 expect 0 "usage: bench-fiber" bench-fiber --help
 expect 2 "usage: bench-fiber" bench-fiber --bogus
+expect 0 "usage: bench-parse" bench-parse --help
+expect 2 "usage: bench-parse" bench-parse --iterations=0
 expect 0 "--conns=N" run --help
 expect 0 "--results" export --help
 expect 1 "/nonexistent" export --results=/nonexistent/ringside
