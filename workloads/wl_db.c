@@ -324,54 +324,117 @@ struct fortune {
 	size_t len;
 };
 
-static int fortune_cmp(const void *a, const void *b)
+/* Message order, then length: byte order as TechEmpower's sort, a shorter prefix first. */
+static int fortune_cmp(const struct fortune *x, const struct fortune *y)
 {
-	const struct fortune *x = a, *y = b;
 	size_t n = x->len < y->len ? x->len : y->len;
 	int c = memcmp(x->msg, y->msg, n);
 	return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-static int html_escaped(struct rs_buf *b, const char *s, size_t n)
+/* Insertion sort: a dozen rows, where qsort's indirect compare calls and merge buffer cost more than the sort. */
+static void fortunes_sort(struct fortune *f, size_t n)
 {
-	int err = rs_buf_reserve(b, n * 6);
-	if (err)
-		return err;
-	char *p = rs_buf_tail(b);
-	for (size_t i = 0; i < n; i++) {
-		const char *rep = NULL;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: *p++ = s[i]; continue;
-		}
-		size_t k = strlen(rep);
-		memcpy(p, rep, k);
-		p += k;
+	for (size_t i = 1; i < n; i++) {
+		struct fortune v = f[i];
+		size_t j = i;
+		for (; j > 0 && fortune_cmp(&f[j - 1], &v) > 0; j--)
+			f[j] = f[j - 1];
+		f[j] = v;
 	}
-	b->len = (size_t)(p - rs_buf_head(b));
-	return 0;
 }
 
+/* The HTML escape of each byte: NULL for a byte that stands for itself. */
+static const char *html_entity(char c, size_t *len)
+{
+	switch (c) {
+	case '&': *len = 5; return "&amp;";
+	case '<': *len = 4; return "&lt;";
+	case '>': *len = 4; return "&gt;";
+	case '"': *len = 6; return "&quot;";
+	case '\'': *len = 5; return "&#39;";
+	default: *len = 1; return NULL;
+	}
+}
+
+static size_t html_escaped_len(const char *s, size_t n)
+{
+	size_t total = 0, k;
+	for (size_t i = 0; i < n; i++) {
+		html_entity(s[i], &k);
+		total += k;
+	}
+	return total;
+}
+
+static char *html_escape(char *w, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+		const char *rep = html_entity(s[i], &k);
+		if (!rep) {
+			*w++ = s[i];
+			continue;
+		}
+		memcpy(w, rep, k);
+		w += k;
+	}
+	return w;
+}
+
+/* Decimal v into buf[12], returning its length (the digits at the start of buf). */
+static size_t int_text(char buf[12], int v)
+{
+	char tmp[12];
+	size_t n = 0, len = 0;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[len++] = '-';
+	while (n)
+		buf[len++] = tmp[--n];
+	return len;
+}
+
+#define FORT_HEAD "<!DOCTYPE html><html><head><title>Fortunes</title></head><body><table><tr><th>id</th><th>message</th></tr>"
+#define FORT_ROW_OPEN "<tr><td>"
+#define FORT_ROW_MID "</td><td>"
+#define FORT_ROW_CLOSE "</td></tr>"
+#define FORT_TAIL "</table></body></html>"
+#define LIT_PUT(w, lit) (memcpy((w), (lit), sizeof(lit) - 1), (w) + sizeof(lit) - 1)
+
+/*
+ * The page is measured first, then written once straight into out behind its
+ * headers: no body buffer to grow and copy, no printf per row (together a
+ * fifth of the server's user time on /fortunes before).
+ */
 static int render_fortunes(struct fortune *f, size_t n, const struct rs_http_request *req, struct rs_buf *out)
 {
-	struct rs_buf body = { 0 };
-	int err = rs_buf_puts(&body, "<!DOCTYPE html><html><head><title>Fortunes</title></head><body><table>"
-				     "<tr><th>id</th><th>message</th></tr>");
-	for (size_t i = 0; !err && i < n; i++) {
-		err = rs_buf_printf(&body, "<tr><td>%d</td><td>", f[i].id);
-		err = err ? err : html_escaped(&body, f[i].msg, f[i].len);
-		err = err ? err : rs_buf_puts(&body, "</td></tr>");
+	size_t len = sizeof(FORT_HEAD) - 1 + sizeof(FORT_TAIL) - 1;
+	char id[12];
+
+	for (size_t i = 0; i < n; i++)
+		len += sizeof(FORT_ROW_OPEN FORT_ROW_MID FORT_ROW_CLOSE) - 1 + int_text(id, f[i].id) +
+		       html_escaped_len(f[i].msg, f[i].len);
+	int err = rs_http_respond(out, 200, "text/html; charset=utf-8", NULL, len, req->keep_alive);
+	if (err)
+		return err;
+	char *w = rs_buf_tail(out) - len;
+	w = LIT_PUT(w, FORT_HEAD);
+	for (size_t i = 0; i < n; i++) {
+		w = LIT_PUT(w, FORT_ROW_OPEN);
+		size_t k = int_text(id, f[i].id);
+		memcpy(w, id, k);
+		w = LIT_PUT(w + k, FORT_ROW_MID);
+		w = html_escape(w, f[i].msg, f[i].len);
+		w = LIT_PUT(w, FORT_ROW_CLOSE);
 	}
-	err = err ? err : rs_buf_puts(&body, "</table></body></html>");
-	if (!err)
-		err = rs_http_respond(out, 200, "text/html; charset=utf-8", rs_buf_head(&body), body.len,
-				      req->keep_alive);
-	rs_buf_free(&body);
-	return err;
+	w = LIT_PUT(w, FORT_TAIL);
+	return w == rs_buf_tail(out) ? 0 : -EPROTO; /* the two passes disagree: a bug, not a page */
 }
 
 int rs_wl_fortunes(struct rs_reactor *r, const struct rs_http_request *req, struct rs_buf *out)
@@ -397,7 +460,7 @@ int rs_wl_fortunes(struct rs_reactor *r, const struct rs_http_request *req, stru
 	}
 	if (!err) {
 		f[n] = (struct fortune){ 0, extra, sizeof(extra) - 1 };
-		qsort(f, n + 1, sizeof(*f), fortune_cmp);
+		fortunes_sort(f, n + 1);
 		err = render_fortunes(f, n + 1, req, out);
 	} else if (err == -EINVAL) {
 		err = rs_http_respond_error(out, 500, req->keep_alive);
