@@ -7,6 +7,9 @@
 #   /plaintext --pipeline=16   uring, epoll            (TechEmpower's plaintext rule)
 #   /plaintext                 uring                   (the floor's server part)
 #   /select42, /fortunes       uring, epoll, threadpool (pool 8, exclusive)
+#   /select42, /fortunes at RATE req/s offered (open loop), uring, epoll, threadpool: CPU per request at
+#                              equal work, where no run is loadgen-bound (the closed loop's fortunes cells
+#                              mostly are, and compare leaves INVALID runs out)
 #   /select42 --pg-mode=shared uring, with a Sync per query (the default) and per batch (--pg-sync=batch):
 #                              throughput, the server's and Postgres' CPU per request
 # and pgbench -M simple -c 8 -j 1 "SELECT 42" pinned where the reactor goes, its tps and its own CPU
@@ -16,6 +19,7 @@
 # attribution.tsv: each database cell's CPU per request by where it goes, pgbench's per transaction beside it.
 #
 # Usage: harness/scripts/bench-uring-goals.sh   (env: ROUNDS=5 DURATION=4 WARMUP=1 CONNS=64 POOL=8
+#        RATE=12000 (the equal-work cells' offered req/s, below every engine's closed-loop rate; 0: none)
 #        URING_FLAGS="--uring-no=..." (uring's server flags) OUT=results/runs/uring-goals-<time>
 #        ROUNDS=0 OUT=<an earlier OUT>: its goals.tsv again, nothing run;
 #        INCLUDE_INVALID=1: the ratios keep INVALID runs, e.g. loadgen-bound ones, whose CPU per request is still
@@ -29,6 +33,7 @@ DURATION=${DURATION:-4}
 WARMUP=${WARMUP:-1}
 CONNS=${CONNS:-64}
 POOL=${POOL:-8}
+RATE=${RATE:-12000}
 URING_FLAGS=${URING_FLAGS:-}
 OUT=${OUT:-"$top/results/runs/uring-goals-$(date +%Y%m%d-%H%M%S)"}
 h="$build/harness"
@@ -54,6 +59,13 @@ cells=(
 	"fort:threadpool:fortunes:"
 	"pgbench"
 )
+if [ "$RATE" != 0 ]; then
+	for w in select42:s42r fortunes:fortr; do
+		for e in uring epoll threadpool; do
+			cells+=("${w#*:}:$e:${w%%:*}:--rate=$RATE")
+		done
+	done
+fi
 
 echo "SELECT 42;" >"$OUT/select42.sql"
 pgbench_round() {
@@ -138,6 +150,14 @@ pg_cpu=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f3 | med)
 		read -r _ _ r lo hi <<<"$(cmp $w/threadpool $w/uring throughput)"
 		row "$w req/s uring/threadpool" "$r" "$lo" "$hi" ">=" 1.8
 	done
+	# equal work: the same offered rate for every engine, CPU per request only (throughput is the rate)
+	for w in s42r fortr; do
+		[ "$RATE" != 0 ] && [ -d "$OUT/runs/$w" ] || continue
+		read -r _ _ r lo hi <<<"$(cmp $w/epoll $w/uring 'CPU per request')"
+		row "${w%r} at $RATE req/s CPU/req uring/epoll (equal work)" "$r" "$lo" "$hi" "<=" 0.5
+		read -r _ _ r lo hi <<<"$(cmp $w/threadpool $w/uring 'CPU per request')"
+		row "${w%r} at $RATE req/s CPU/req uring/threadpool (equal work)" "$r" "$lo" "$hi" "<=" 0.25
+	done
 	read -r s_rps _ _ _ _ <<<"$(cmp s42shared/uring s42shared/uring throughput)"
 	row "s42 shared req/s / pgbench tps ($pg_tps)" "$(awk -v a="$s_rps" -v b="$pg_tps" 'BEGIN { if (a != "") print a / b }')" - - ">=" 1.5
 	read -r b_rps _ _ _ _ <<<"$(cmp s42batch/uring s42batch/uring throughput)"
@@ -159,8 +179,8 @@ pg_cpu=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f3 | med)
 	awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		$c["workload"] ~ /select42|fortunes/ {
 			pg = $c["cpu_us_postgres"]; lg = $c["cpu_us_loadgen"]
-			printf "%s /%s %s %s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", $c["engine"], $c["workload"], $c["pg_mode"],
-				$c["server_flags"], $c["runs"], $c["rps"], $c["cpu_us_server_user"], $c["cpu_us_server_sys"], pg, lg,
+			printf "%s /%s %s %s%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", $c["engine"], $c["workload"], $c["pg_mode"],
+				$c["server_flags"], $c["rate"] > 0 ? " at " $c["rate"] " req/s" : "", $c["runs"], $c["rps"], $c["cpu_us_server_user"], $c["cpu_us_server_sys"], pg, lg,
 				$c["cpu_us_server_user"] + $c["cpu_us_server_sys"] + pg + lg }' "$OUT/cells.tsv"
 	pg_pg=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f4 | grep . | med)
 	[ -z "$pg_pg" ] || awk -v t="$pg_tps" -v c="$pg_cpu" -v p="$pg_pg" -v n="$(tail -n +2 "$OUT/pgbench.tsv" | wc -l)" \
