@@ -175,6 +175,12 @@ struct rs_engine_ops {
 	/* Close a client socket, cancelling anything pending on it. */
 	void (*sock_close)(struct rs_reactor *r, int fd);
 
+	/* A socket a library opened itself (libpq's, hiredis'), before its first
+	 * wait: its number may be one whose socket that library closed behind the
+	 * engine's back a moment ago, so forget what is known of the number.
+	 * NULL when the engine keeps no state per fd. */
+	void (*sock_adopt)(struct rs_reactor *r, int fd);
+
 	/* ---- time and offload: from a fiber on r's thread ---- */
 
 	/* Suspend the fiber for ms milliseconds. 0 or a negative errno. */

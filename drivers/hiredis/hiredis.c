@@ -83,6 +83,8 @@ static int nb_connect(struct rs_reactor *r, const struct rs_redis_addr *a, struc
 		redisFree(ctx);
 		return err;
 	}
+	if (r->ops->sock_adopt) /* hiredis opened it: its number may be a socket libpq just closed */
+		r->ops->sock_adopt(r, ctx->fd);
 	int ev = r->ops->sock_wait(r, ctx->fd, POLLOUT, 5000);
 	int soerr = 0;
 	socklen_t len = sizeof(soerr);

@@ -241,10 +241,13 @@ static int req_finish(struct rs_pg_conn *c, struct req *q, int err, struct rs_pg
 
 /* ---- the ops ---- */
 
-/* The connect loop's waits go through the reactor. */
+/* The connect loop's waits go through the reactor. The socket is new to it before each: libpq
+ * opened it, and PQconnectPoll may have closed it and opened another at the same number. */
 static int reactor_wait(void *ctx, int fd, int events, int timeout_ms)
 {
 	struct rs_reactor *r = ctx;
+	if (r->ops->sock_adopt)
+		r->ops->sock_adopt(r, fd);
 	return r->ops->sock_wait(r, fd, events, timeout_ms);
 }
 

@@ -322,6 +322,14 @@ void rs_rcore_sock_close(struct rs_reactor *r, int fd)
 	fd_close(c, fd);
 }
 
+void rs_rcore_sock_adopt(struct rs_reactor *r, int fd)
+{
+	struct rs_rcore *c = rs_rcore_of(r);
+
+	if (c->mech->fd_new)
+		c->mech->fd_new(c, fd);
+}
+
 int rs_rcore_sock_connect(struct rs_reactor *r, const struct sockaddr *sa, socklen_t len, int *fd_out)
 {
 	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), err = -EAGAIN;
@@ -376,11 +384,41 @@ static void stop_seen(struct rs_rcore *c)
  * client that never reads cannot hold the server's exit until the send timeout. */
 #define STOP_GRACE_MS 2000
 
+/* Still running this long after stop, it says what holds it, once: the harness kills a server
+ * 10 s after SIGTERM, and its log should then show why. */
+#define STOP_REPORT_MS 5000
+
+static void stop_report(struct rs_rcore *c)
+{
+	int shown = 0;
+
+	c->stop_reported = true;
+	fprintf(stderr, "ringside: reactor %d: stopping for %d s, held by %u connections, %u closes, %u waits%s\n",
+		c->base.cfg.index, STOP_REPORT_MS / 1000, c->base.nconns, c->held, c->nwaiters, c->nwaiters ? ":" : "");
+	for (struct rs_rcore_wait *w = c->waiters; w && shown < 8; w = w->next, shown++) {
+		const char *dl = w->deadline_ms ? "with a deadline" : "no deadline";
+		if (w->fd < 0)
+			fprintf(stderr, "ringside:   a sleep, %s\n", dl);
+		else
+			fprintf(stderr, "ringside:   %s fd %d waiting for%s%s, %s\n", w->conn ? "connection" : "client socket",
+				w->fd, w->events & POLLIN ? " POLLIN" : "", w->events & POLLOUT ? " POLLOUT" : "", dl);
+	}
+}
+
 static int stop_wait_cap(struct rs_rcore *c, int t)
 {
-	if (!c->stop_seen || c->stop_forced)
+	if (!c->stop_seen || c->stop_reported)
 		return t;
-	int64_t left = STOP_GRACE_MS - (rs_clock_ms() - c->stop_ms);
+	int64_t since = rs_clock_ms() - c->stop_ms;
+	if (c->stop_forced) {
+		if (since >= STOP_REPORT_MS) {
+			stop_report(c);
+			return t;
+		}
+		int left = (int)(STOP_REPORT_MS - since);
+		return t < 0 || t > left ? left : t;
+	}
+	int64_t left = STOP_GRACE_MS - since;
 	if (left <= 0) {
 		c->stop_forced = true;
 		for (struct rs_rcore_wait *w = c->waiters, *next; w; w = next) {

@@ -49,6 +49,7 @@ struct rs_rcore {
 	struct rs_fiber *acceptor; /* the accept fiber until run first resumes it: nothing is served before */
 	bool stop_seen;
 	bool stop_forced;           /* the grace after stop ran out: every connection's wait ended */
+	bool stop_reported;         /* what still held the exit was said (stop_wait_cap) */
 	int64_t stop_ms;           /* when stop was seen */
 	struct rs_rcore_wait *waiters; /* suspended, not yet ready */
 	unsigned nwaiters;
@@ -87,12 +88,14 @@ int rs_rcore_conn_flush(struct rs_conn *conn);
 int rs_rcore_sock_connect(struct rs_reactor *r, const struct sockaddr *sa, socklen_t len, int *fd_out);
 int rs_rcore_sock_wait(struct rs_reactor *r, int fd, int events, int timeout_ms);
 void rs_rcore_sock_close(struct rs_reactor *r, int fd);
+void rs_rcore_sock_adopt(struct rs_reactor *r, int fd);
 int rs_rcore_sleep_ms(struct rs_reactor *r, int ms);
 
 /* Those slots, for an engine's table: { .name = ..., .reactor_create = ..., RS_RCORE_OPS }. */
 #define RS_RCORE_OPS                                                                          \
 	.reactor_run = rs_rcore_run, .reactor_stop = rs_rcore_stop, .conn_read = rs_rcore_conn_read, \
 	.conn_flush = rs_rcore_conn_flush, .sock_connect = rs_rcore_sock_connect,                 \
-	.sock_wait = rs_rcore_sock_wait, .sock_close = rs_rcore_sock_close, .sleep_ms = rs_rcore_sleep_ms
+	.sock_wait = rs_rcore_sock_wait, .sock_close = rs_rcore_sock_close,                      \
+	.sock_adopt = rs_rcore_sock_adopt, .sleep_ms = rs_rcore_sleep_ms
 
 #endif

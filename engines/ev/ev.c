@@ -161,7 +161,13 @@ static void ev_fd_close(struct rs_rcore *c, int fd)
 	close(fd);
 }
 
-/* A new number: a socket closed behind our back (libpq's) left its state; its waiters, if any, get -EBADF. */
+/*
+ * A new number: a socket closed behind our back (libpq's) left its state; its waiters, if any, get
+ * -EBADF. Why it matters: libev applies a watcher's stop at its next poll, so a stop and a start
+ * with the same events in one turn leave epoll untouched; a socket opened at the number in between
+ * (a connector's, after another's refused connect closed it) would never be added, and its wait
+ * would never end. ev_io_set on the next start makes libev register the number anew.
+ */
 static void ev_fd_new(struct rs_rcore *c, int fd)
 {
 	struct rs_ev_reactor *er = (struct rs_ev_reactor *)c;
