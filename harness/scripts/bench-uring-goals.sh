@@ -180,7 +180,7 @@ pg_cpu=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f3 | med)
 		$c["workload"] ~ /select42|fortunes/ {
 			pg = $c["cpu_us_postgres"]; lg = $c["cpu_us_loadgen"]
 			printf "%s /%s %s %s%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", $c["engine"], $c["workload"], $c["pg_mode"],
-				$c["server_flags"], $c["rate"] > 0 ? " at " $c["rate"] " req/s" : "", $c["runs"], $c["rps"], $c["cpu_us_server_user"], $c["cpu_us_server_sys"], pg, lg,
+				$c["server_flags"], ($c["rate"] > 0 ? " at " $c["rate"] " req/s" : ""), $c["runs"], $c["rps"], $c["cpu_us_server_user"], $c["cpu_us_server_sys"], pg, lg,
 				$c["cpu_us_server_user"] + $c["cpu_us_server_sys"] + pg + lg }' "$OUT/cells.tsv"
 	pg_pg=$(tail -n +2 "$OUT/pgbench.tsv" | cut -f4 | grep . | med)
 	[ -z "$pg_pg" ] || awk -v t="$pg_tps" -v c="$pg_cpu" -v p="$pg_pg" -v n="$(tail -n +2 "$OUT/pgbench.tsv" | wc -l)" \
