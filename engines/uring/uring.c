@@ -535,9 +535,24 @@ static void stop_arm(struct uring_reactor *ur)
 	io_uring_sqe_set_data64(sqe, ud_make(UD_STOP, 0, 0));
 }
 
+/* Still running this long after stop, the loop says what holds it, once: the harness kills a
+ * server 10 s after SIGTERM, and its log should then show why (as the readiness core's does). */
+#define STOP_REPORT_S 5
+
+static void on_stop_report(struct uring_reactor *ur)
+{
+	fprintf(stderr, "ringside: reactor %d: stopping for %d s, held by %u connections, %u client ops "
+		"(sock_recv, sock_wait, sleep_ms, ...) still in the kernel\n", ur->base.cfg.index, STOP_REPORT_S,
+		ur->base.nconns, ur->ops_pending);
+}
+
 static void on_stop(struct uring_reactor *ur)
 {
 	ur->stop_seen = true;
+	ur->stop_report_ts = (struct __kernel_timespec){ .tv_sec = STOP_REPORT_S };
+	struct io_uring_sqe *tsqe = ur_sqe(ur);
+	io_uring_prep_timeout(tsqe, &ur->stop_report_ts, 0, 0);
+	io_uring_sqe_set_data64(tsqe, ud_make(UD_STOP_REPORT, 0, 0));
 	if (ur->accept_armed) {
 		struct io_uring_sqe *sqe = ur_sqe(ur);
 		io_uring_prep_cancel64(sqe, ud_make(UD_ACCEPT, 0, 0), 0);
@@ -586,6 +601,11 @@ static void on_cqe(struct uring_reactor *ur, struct io_uring_cqe *cqe)
 	}
 	if (kind == UD_STOP) {
 		on_stop(ur);
+		return;
+	}
+	if (kind == UD_STOP_REPORT) {
+		if (cqe->res == -ETIME)
+			on_stop_report(ur);
 		return;
 	}
 	if (kind == UD_SWEEP) {

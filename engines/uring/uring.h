@@ -25,6 +25,7 @@ enum ud_kind {
 	UD_SEND = 4,
 	UD_STOP = 5,
 	UD_SWEEP = 6,
+	UD_STOP_REPORT = 7,        /* 5 s after stop: say what still holds the loop */
 };
 
 #define UD_KIND(ud) ((unsigned)((ud) >> 56))
@@ -102,6 +103,7 @@ struct uring_reactor {
 	int stop_fd;
 	uint64_t stop_val;
 	bool stop_seen;
+	struct __kernel_timespec stop_report_ts; /* read by the kernel while that timeout is out */
 	int sweep_ms;              /* deadline sweep period, 0 = no timeouts */
 	bool sweep_armed;
 	struct __kernel_timespec sweep_ts;
